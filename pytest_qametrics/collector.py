@@ -1,0 +1,54 @@
+"""Gathers finished tests into the session's and each SLO group's population."""
+
+from __future__ import annotations
+
+from pytest_qametrics.population import Population
+from pytest_qametrics.slo import SESSION, SloSpec
+from pytest_qametrics.wire import ItemRecord
+
+__all__ = ["Collector"]
+
+
+class Collector:
+    """Everything the SLO evaluation needs, fed one finished test at a time.
+
+    Runs in the process that evaluates SLOs: the only process without xdist, the controller
+    with it. Tests arrive as :class:`ItemRecord` payloads; session-wide call durations and
+    skips arrive from plain test reports, since unmarked tests send no payload.
+    """
+
+    def __init__(self, session_specs: list[SloSpec]) -> None:
+        self.session = Population()
+        self.groups: dict[str, Population] = {}
+        self._specs: dict[SloSpec, None] = dict.fromkeys(session_specs)
+
+    @property
+    def specs(self) -> list[SloSpec]:
+        """Session SLOs in ini order, then group SLOs by group name, each in declaration order."""
+        session = [s for s in self._specs if s.scope == SESSION]
+        grouped = sorted((s for s in self._specs if s.scope != SESSION), key=lambda s: s.scope)
+        return session + grouped
+
+    def add_record(self, record: ItemRecord) -> None:
+        """Pool one finished test into the session and into each group it belongs to."""
+        self.session.add_samples(record)
+        for spec in record.specs:
+            self._specs.setdefault(spec)
+        for group in record.groups:
+            population = self.groups.get(group)
+            if population is None:
+                population = self.groups[group] = Population()
+            population.add_member(record)
+
+    def add_test_phase(self, when: str, outcome: str, duration: float) -> None:
+        """Count a test phase for the session: call durations and skips of every test."""
+        if when == "call" and outcome != "skipped":
+            self.session.items += 1
+            self.session.call_durations.append(duration)
+        elif outcome == "skipped" and when in ("setup", "call"):
+            self.session.items += 1
+            self.session.skipped += 1
+
+    def population(self, scope: str) -> Population:
+        """Return the population an SLO of ``scope`` is judged on (empty if nothing arrived)."""
+        return self.session if scope == SESSION else self.groups.get(scope, Population())

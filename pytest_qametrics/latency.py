@@ -1,0 +1,182 @@
+"""The latency tracker: time operations with ``measure()`` or record durations measured elsewhere."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+import numbers
+from collections.abc import Callable
+from time import perf_counter
+from types import TracebackType
+from typing import Any, TypeVar, cast
+
+import numpy as np
+
+from pytest_qametrics.latency_stats import LatencyStats, summarize_latency
+from pytest_qametrics.percentiles import PercentileMethod
+from pytest_qametrics.store import ItemStore, LatencySeries, normalize_tags
+
+__all__ = ["LatencyTracker", "Measurement", "describe_error"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def describe_error(exc: BaseException) -> str:
+    """Return the message kept for a failed call: the exception type and its text."""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class Measurement:
+    """Times one block, ``async with`` block or decorated call into a latency series.
+
+    A block that raises an ``Exception`` is recorded as a failure with its message, and the
+    exception propagates. A block left by a ``BaseException`` that is not an ``Exception``
+    (``KeyboardInterrupt``, ``pytest.skip``, ``pytest.fail``) is not recorded: the operation
+    did not finish, the test did. Each ``with`` uses a fresh object, so nesting, threads and
+    concurrent tasks time correctly.
+    """
+
+    __slots__ = ("_series", "_start")
+
+    def __init__(self, series: LatencySeries) -> None:
+        self._series = series
+        self._start = 0.0
+
+    def __enter__(self) -> Measurement:
+        self._start = perf_counter()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        elapsed = perf_counter() - self._start
+        if exc_type is None:
+            self._series.ok.append(elapsed)
+        elif exc is not None and isinstance(exc, Exception):
+            self._series.add_failure(elapsed, describe_error(exc))
+
+    async def __aenter__(self) -> Measurement:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+    def __call__(self, func: F) -> F:
+        """Decorate ``func`` (sync or async) so that every call is timed on its own."""
+        return decorate(func, lambda: self._series)
+
+
+def decorate(func: F, series_for_call: Callable[[], LatencySeries | None]) -> F:
+    """Wrap ``func`` so each call is timed into ``series_for_call()`` (untimed when it is None)."""
+    if inspect.iscoroutinefunction(func):
+
+        @functools.wraps(func)
+        async def timed_coroutine(*args: Any, **kwargs: Any) -> Any:
+            series = series_for_call()
+            if series is None:
+                return await func(*args, **kwargs)
+            async with Measurement(series):
+                return await func(*args, **kwargs)
+
+        return cast(F, timed_coroutine)
+
+    @functools.wraps(func)
+    def timed_call(*args: Any, **kwargs: Any) -> Any:
+        series = series_for_call()
+        if series is None:
+            return func(*args, **kwargs)
+        with Measurement(series):
+            return func(*args, **kwargs)
+
+    return cast(F, timed_call)
+
+
+class LatencyTracker:
+    """Records how long operations take in the current test.
+
+    Use ``measure()`` around the code to time, or ``record()`` for a duration measured
+    elsewhere. ``stats()`` summarizes what this test recorded; SLOs are judged at session end
+    over every test of the group.
+    """
+
+    def __init__(self, store: ItemStore, method: PercentileMethod = "nearest-rank") -> None:
+        self._store = store
+        self._method: PercentileMethod = method
+        self._plain: dict[str, LatencySeries] = {}
+
+    def _series(self, operation: str, tags: dict[str, Any]) -> LatencySeries:
+        if tags:
+            return self._store.latency(operation, normalize_tags(tags))
+        series = self._store.latency(operation)
+        self._plain[operation] = series
+        return series
+
+    def measure(self, operation: str = "default", **tags: Any) -> Measurement:
+        """Return a context manager (also ``async with``, also a decorator) timing ``operation``."""
+        series = self._plain.get(operation) if not tags else None
+        if series is None:
+            series = self._series(operation, tags)
+        return Measurement(series)
+
+    def record(
+        self,
+        operation: str,
+        seconds: float,
+        *,
+        success: bool = True,
+        error: str | None = None,
+        **tags: Any,
+    ) -> None:
+        """Record a duration in seconds measured elsewhere, as a success or a failure."""
+        series = self._plain.get(operation) if not tags else None
+        if series is None:
+            series = self._series(operation, tags)
+        if seconds.__class__ is not float:
+            seconds = _as_seconds(seconds, operation)
+        if not 0.0 <= seconds < math.inf:
+            raise ValueError(
+                f"latency_tracker.record({operation!r}, {seconds!r}): a duration must be a "
+                f"finite number of seconds >= 0"
+            )
+        if success:
+            series.ok.append(seconds)
+        else:
+            series.add_failure(seconds, error or "failed")
+
+    def stats(self, operation: str | None = None) -> LatencyStats:
+        """Return statistics of what this test recorded, for one operation or for all."""
+        chosen = [
+            series
+            for (tracker, name, _), series in self._store.series.items()
+            if tracker == "latency" and (operation is None or name == operation)
+        ]
+        ok = [np.frombuffer(s.ok, dtype=np.float64) for s in chosen if len(s.ok)]
+        fail = [np.frombuffer(s.fail, dtype=np.float64) for s in chosen if len(s.fail)]
+        errors: dict[str, int] = {}
+        for s in chosen:
+            for message, count in s.errors.items():
+                errors[message] = errors.get(message, 0) + count
+        return summarize_latency(_joined(ok), _joined(fail), errors, self._method)
+
+
+def _joined(parts: list[np.ndarray[Any, np.dtype[np.float64]]]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.float64)
+
+
+def _as_seconds(seconds: object, operation: str) -> float:
+    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
+        raise ValueError(
+            f"latency_tracker.record({operation!r}, {seconds!r}): seconds must be a number, "
+            f"not {type(seconds).__name__}"
+        )
+    return float(seconds)

@@ -1,0 +1,83 @@
+"""The pytest entry point: options, the ``slo`` marker, the fixtures, and role detection."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_qametrics.evaluation import GATES
+from pytest_qametrics.gatekeeper import Gatekeeper
+from pytest_qametrics.latency import LatencyTracker
+from pytest_qametrics.recorder import Recorder, item_state
+from pytest_qametrics.settings import Settings, SettingsError, read_settings
+from pytest_qametrics.slo import SloError
+
+__all__ = ["latency_tracker"]
+
+SETTINGS = pytest.StashKey[Settings]()
+GATEKEEPER = pytest.StashKey[Gatekeeper]()
+
+_MARKER = (
+    "slo(**thresholds): declare SLOs judged at session end over every sample of this test's "
+    "group, e.g. slo(p95=1.0, error_rate=0.01, operation='checkout', min_samples=20, "
+    "severity='warn', group='checkout')."
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("qametrics", "QA metrics and SLO gating (pytest-qametrics)")
+    group.addoption(
+        "--qametrics-gate",
+        choices=GATES,
+        default=None,
+        help=(
+            "What a breached SLO does: 'enforce' turns a passing run into exit code 1, 'warn' "
+            "reports the breach and keeps the exit code, 'off' skips SLO evaluation. "
+            "Default: the qametrics_gate ini value, else enforce."
+        ),
+    )
+    parser.addini(
+        "qametrics_slo",
+        type="linelist",
+        default=[],
+        help=(
+            "Session-wide SLOs, one per line, e.g. 'latency[operation=checkout].p95 <= 500ms' "
+            "or 'latency.error_rate <= 0.01 severity=warn min_samples=50'."
+        ),
+    )
+    parser.addini("qametrics_gate", default="", help="enforce, warn or off; see --qametrics-gate.")
+    parser.addini(
+        "qametrics_no_data",
+        default="fail",
+        help="How an SLO with no (or too few) samples counts: fail (default), warn or pass.",
+    )
+    parser.addini(
+        "qametrics_percentile",
+        default="nearest-rank",
+        help=(
+            "Percentile definition: nearest-rank (default; always an observed sample, so "
+            "'p95 <= T' means at least 95% of samples are <= T) or linear (numpy's default, k6's)."
+        ),
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", _MARKER)
+    try:
+        settings = read_settings(config.getoption, config.getini)
+    except (SloError, SettingsError) as err:
+        raise pytest.UsageError(f"pytest-qametrics: {err}") from None
+    config.stash[SETTINGS] = settings
+    config.pluginmanager.register(Recorder(), "qametrics-recorder")
+    if not hasattr(config, "workerinput"):
+        gatekeeper = Gatekeeper(settings)
+        config.stash[GATEKEEPER] = gatekeeper
+        config.pluginmanager.register(gatekeeper, "qametrics-gatekeeper")
+
+
+@pytest.fixture
+def latency_tracker(request: pytest.FixtureRequest) -> LatencyTracker:
+    """Record operation durations for this test; see LatencyTracker.measure() and record()."""
+    item = request.node
+    if not isinstance(item, pytest.Item):  # pragma: no cover - function scope guarantees an item
+        raise TypeError("latency_tracker is a function-scoped fixture")
+    return LatencyTracker(item_state(item).store, request.config.stash[SETTINGS].percentile)

@@ -1,0 +1,116 @@
+"""Test-side hooks: validate ``slo`` marks at collection, give each test a store, ship it with its report."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import pytest
+
+from pytest_qametrics.slo import SloError, SloSpec, specs_from_marker
+from pytest_qametrics.store import ItemStore
+from pytest_qametrics.timing import recording_target
+from pytest_qametrics.wire import Outcome, encode_item
+
+__all__ = ["REPORT_ATTRIBUTE", "ItemState", "Recorder", "item_state"]
+
+#: The TestReport attribute that carries a test's payload (it travels with xdist reports).
+REPORT_ATTRIBUTE = "qametrics"
+
+
+class ItemState:
+    """What one test recorded, which SLOs it declares, and how it ended."""
+
+    __slots__ = ("call_duration", "groups", "outcome", "specs", "store")
+
+    def __init__(self, specs: tuple[SloSpec, ...] = ()) -> None:
+        self.store = ItemStore()
+        self.specs = specs
+        self.groups = tuple(dict.fromkeys(spec.scope for spec in specs))
+        self.outcome: Outcome = "passed"
+        self.call_duration: float | None = None
+
+    def observe(self, report: pytest.TestReport) -> None:
+        """Fold one phase report into the test's outcome and call duration."""
+        if report.failed:
+            self.outcome = "failed"
+        elif report.skipped and self.outcome == "passed":
+            self.outcome = "skipped"
+        if report.when == "call":
+            self.call_duration = report.duration
+
+
+_ITEM_STATE = pytest.StashKey[ItemState]()
+
+
+def item_state(item: pytest.Item) -> ItemState:
+    """Return the state of ``item``, creating an empty one for unmarked tests."""
+    state = item.stash.get(_ITEM_STATE, None)
+    if state is None:
+        state = item.stash[_ITEM_STATE] = ItemState()
+    return state
+
+
+def default_group(item: pytest.Item) -> str:
+    """The group of a test with no ``group=``: its function, so parametrized cases pool."""
+    if isinstance(item, pytest.Function) and item.parent is not None:
+        return f"{item.parent.nodeid}::{item.originalname}"
+    return item.nodeid
+
+
+def specs_of(item: pytest.Item) -> tuple[SloSpec, ...]:
+    """Validate every ``slo`` mark on ``item`` (including class and module marks)."""
+    group = default_group(item)
+    specs: list[SloSpec] = []
+    for mark in item.iter_markers(name="slo"):
+        specs.extend(specs_from_marker(mark.args, mark.kwargs, group, item.nodeid))
+    return tuple(dict.fromkeys(specs))
+
+
+class Recorder:
+    """Registered in every process that runs tests (serial runs and xdist workers)."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        report = yield
+        for node in report.result:
+            if not isinstance(node, pytest.Item):
+                continue
+            try:
+                node.stash[_ITEM_STATE] = ItemState(specs_of(node))
+            except SloError as err:
+                report.outcome = "failed"
+                report.longrepr = str(err)
+                report.result = []
+                break
+        return report
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> Generator[None, object, object]:
+        previous = recording_target.swap(item_state(item).store)
+        try:
+            return (yield)
+        finally:
+            recording_target.swap(previous)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        state = item_state(item)
+        state.observe(report)
+        if report.when == "teardown" and (state.specs or state.store):
+            payload = encode_item(
+                item.nodeid,
+                state.groups,
+                state.specs,
+                state.outcome,
+                state.call_duration,
+                state.store,
+            )
+            setattr(report, REPORT_ATTRIBUTE, payload)
+        return report

@@ -1,0 +1,165 @@
+"""SLO specifications: what is judged, against which threshold, over which population."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pytest_qametrics.catalogue import TRACKERS, Comparison, statistic_info, tracker_of_key
+from pytest_qametrics.thresholds import Threshold, ThresholdError, parse_threshold
+
+__all__ = [
+    "CONTROL_KEYS",
+    "did_you_mean",
+    "SESSION",
+    "SloError",
+    "SloSpec",
+    "specs_from_marker",
+    "suggest",
+]
+
+Severity = Literal["fail", "warn"]
+#: The scope name of SLOs declared in the ini file: the whole session's samples.
+SESSION = "session"
+#: Marker keywords that are not thresholds.
+CONTROL_KEYS = ("operation", "group", "min_samples", "severity")
+
+
+class SloError(ValueError):
+    """An SLO declaration that cannot be used; the message names it and says what is right."""
+
+
+@dataclass(frozen=True, slots=True)
+class SloSpec:
+    """One threshold on one statistic, judged over the samples of ``scope``.
+
+    ``scope`` is a group name (by default the test function's node id) or ``"session"``.
+    ``declared_at`` says where it was written and does not take part in equality, so the
+    same mark seen on 200 parametrized instances is one SLO.
+    """
+
+    scope: str
+    tracker: str
+    statistic: str
+    comparison: Comparison
+    threshold: float
+    operation: str | None = None
+    min_samples: int = 1
+    severity: Severity = "fail"
+    declared_at: str = field(default="", compare=False)
+
+    @property
+    def threshold_spec(self) -> Threshold:
+        """The comparison and value as a Threshold."""
+        return Threshold(self.comparison, self.threshold)
+
+    @property
+    def target(self) -> str:
+        """The population in words, e.g. ``latency[operation=checkout]``."""
+        return f"{self.tracker}[operation={self.operation}]" if self.operation else self.tracker
+
+    def to_wire(self) -> dict[str, Any]:
+        """Return the spec as exact builtins for the xdist wire."""
+        return {
+            "scope": self.scope,
+            "tracker": self.tracker,
+            "statistic": self.statistic,
+            "comparison": self.comparison,
+            "threshold": self.threshold,
+            "operation": self.operation,
+            "min_samples": self.min_samples,
+            "severity": self.severity,
+            "declared_at": self.declared_at,
+        }
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> SloSpec:
+        """Rebuild a spec sent by :meth:`to_wire`."""
+        return cls(**data)
+
+
+def suggest(word: str, choices: Iterable[str]) -> str | None:
+    """Return the choice closest to a misspelt ``word`` (transpositions first), if any."""
+    options = list(choices)
+    same_letters = [c for c in options if sorted(c) == sorted(word)]
+    if same_letters:
+        return same_letters[0]
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return "; did you mean 'x'?" for the closest choice, or an empty string."""
+    guess = suggest(word, choices)
+    return f"; did you mean {guess!r}?" if guess else ""
+
+
+def all_keys() -> list[str]:
+    """Every keyword a ``slo`` mark accepts."""
+    return [*CONTROL_KEYS, *(k for table in TRACKERS.values() for k in table)]
+
+
+def check_min_samples(value: object, where: str) -> int:
+    """Validate a ``min_samples`` value."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SloError(f"{where}: min_samples must be an int >= 1, not {value!r}")
+    return value
+
+
+def check_severity(value: object, where: str) -> Severity:
+    """Validate a ``severity`` value."""
+    if value not in ("fail", "warn"):
+        raise SloError(f"{where}: severity must be 'fail' or 'warn', not {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def check_name(key: str, value: object, where: str) -> str:
+    """Validate a non-empty string option such as ``operation`` or ``group``."""
+    if not isinstance(value, str) or not value.strip():
+        raise SloError(f"{where}: {key} must be a non-empty str, not {value!r}")
+    return value
+
+
+def specs_from_marker(
+    args: tuple[Any, ...], kwargs: Mapping[str, Any], default_group: str, where: str
+) -> list[SloSpec]:
+    """Validate one ``@pytest.mark.slo(...)`` and return one spec per threshold key."""
+    where = f"@pytest.mark.slo on {where}"
+    if args:
+        raise SloError(f"{where}: takes keyword arguments only, e.g. slo(p95=1.0), not {args!r}")
+    unknown = [k for k in kwargs if k not in CONTROL_KEYS and tracker_of_key(k) is None]
+    if unknown:
+        key = unknown[0]
+        raise SloError(f"{where}: unknown key {key!r}{did_you_mean(key, all_keys())}")
+    thresholds = {k: v for k, v in kwargs.items() if k not in CONTROL_KEYS}
+    if not thresholds:
+        raise SloError(f"{where}: names no threshold; add one such as p95=1.0 or error_rate=0.01")
+    operation = kwargs.get("operation")
+    common: dict[str, Any] = {
+        "scope": check_name("group", kwargs.get("group", default_group), where),
+        "operation": None if operation is None else check_name("operation", operation, where),
+        "min_samples": check_min_samples(kwargs.get("min_samples", 1), where),
+        "severity": check_severity(kwargs.get("severity", "fail"), where),
+        "declared_at": where,
+    }
+    return [_spec(key, raw, common, where) for key, raw in thresholds.items()]
+
+
+def _spec(key: str, raw: object, common: dict[str, Any], where: str) -> SloSpec:
+    tracker = tracker_of_key(key)
+    info = statistic_info(tracker, key) if tracker else None
+    if tracker is None or info is None:  # pragma: no cover - filtered by the caller
+        raise SloError(f"{where}: unknown key {key!r}")
+    try:
+        threshold = parse_threshold(raw, info)
+    except ThresholdError as err:
+        raise SloError(f"{where}: {err}") from None
+    return SloSpec(
+        tracker=tracker,
+        statistic=key,
+        comparison=threshold.comparison,
+        threshold=threshold.value,
+        **common,
+    )

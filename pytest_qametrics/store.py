@@ -1,0 +1,105 @@
+"""Per-test sample storage: one typed array per series, keyed by tracker, name and tags."""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["ERROR_KINDS_KEPT", "ItemStore", "LatencySeries", "SeriesKey", "Tags", "normalize_tags"]
+
+Tags = tuple[tuple[str, str], ...]
+#: (tracker, name, tags): the identity of one series inside a test.
+SeriesKey = tuple[str, str, Tags]
+
+#: Distinct error messages kept per series; further kinds are counted under one "other" entry.
+ERROR_KINDS_KEPT = 50
+_OTHER_ERRORS = "(other errors)"
+_MESSAGE_LIMIT = 200
+
+
+def normalize_tags(tags: Mapping[str, object]) -> Tags:
+    """Return ``tags`` as a sorted tuple of string pairs, rejecting values that are not scalars."""
+    pairs = []
+    for name, value in tags.items():
+        if isinstance(value, float) or not isinstance(value, (str, int)):
+            raise ValueError(
+                f"tag {name}={value!r} must be a str, int or bool so samples group reliably, "
+                f"not {type(value).__name__}"
+            )
+        pairs.append((name, str(value)))
+    return tuple(sorted(pairs))
+
+
+def float_bytes(values: array[float]) -> bytes:
+    """Return the samples as little-endian float64 bytes, the wire and file order."""
+    if sys.byteorder == "little":
+        return values.tobytes()
+    swapped = array("d", values)
+    swapped.byteswap()
+    return swapped.tobytes()
+
+
+class LatencySeries:
+    """Durations in seconds of one operation: successes and failures apart, plus error counts."""
+
+    __slots__ = ("errors", "fail", "ok")
+
+    def __init__(self) -> None:
+        self.ok: array[float] = array("d")
+        self.fail: array[float] = array("d")
+        self.errors: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.ok) + len(self.fail)
+
+    def add_failure(self, seconds: float, message: str) -> None:
+        """Record a failed call of ``seconds`` and count its error message."""
+        self.fail.append(seconds)
+        add_error(self.errors, message)
+
+    def to_wire(self) -> dict[str, Any]:
+        """Return the series as exact builtins (bytes for the samples) for the wire."""
+        return {"ok": float_bytes(self.ok), "fail": float_bytes(self.fail), "errors": dict(self.errors)}
+
+
+def add_error(errors: dict[str, int], message: str, count: int = 1) -> None:
+    """Count ``message`` in ``errors``, folding rare kinds into one entry past the limit."""
+    message = message[:_MESSAGE_LIMIT]
+    if message not in errors and len(errors) >= ERROR_KINDS_KEPT:
+        message = _OTHER_ERRORS
+    errors[message] = errors.get(message, 0) + count
+
+
+class ItemStore:
+    """Every series one test recorded during setup, call and teardown."""
+
+    __slots__ = ("series",)
+
+    def __init__(self) -> None:
+        self.series: dict[SeriesKey, LatencySeries] = {}
+
+    def __bool__(self) -> bool:
+        return any(len(s) for s in self.series.values())
+
+    def latency(self, operation: str, tags: Tags = ()) -> LatencySeries:
+        """Return the latency series of ``operation`` with ``tags``, creating it on first use."""
+        key = ("latency", operation, tags)
+        series = self.series.get(key)
+        if series is None:
+            if not isinstance(operation, str) or not operation:
+                raise ValueError(
+                    f"operation must be a non-empty str such as 'checkout', "
+                    f"not {type(operation).__name__} {operation!r}"
+                )
+            series = self.series[key] = LatencySeries()
+        return series
+
+    def to_wire(self) -> list[dict[str, Any]]:
+        """Return every non-empty series as a wire entry."""
+        return [
+            {"tracker": tracker, "name": name, "tags": [list(t) for t in tags], **s.to_wire()}
+            for (tracker, name, tags), s in self.series.items()
+            if len(s)
+        ]

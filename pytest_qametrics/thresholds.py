@@ -1,0 +1,95 @@
+"""Parse threshold values such as ``1.0``, ``"<=500ms"`` or ``">=99.5%"`` into a comparison and a number."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from pytest_qametrics.catalogue import Comparison, StatisticInfo
+
+__all__ = ["Threshold", "ThresholdError", "compare", "parse_threshold"]
+
+_DURATION_UNITS = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
+_PATTERN = re.compile(
+    r"^\s*(?P<op><=|>=|<|>)?\s*(?P<num>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>[a-zµ%]*)\s*$"
+)
+
+
+class ThresholdError(ValueError):
+    """A threshold value that cannot be used; the message says what would be right."""
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """A comparison against a number, in seconds for durations and in [0, 1] for rates."""
+
+    comparison: Comparison
+    value: float
+
+
+def parse_threshold(raw: object, info: StatisticInfo) -> Threshold:
+    """Turn a marker or ini value into a Threshold for the statistic ``info``."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+        raise ThresholdError(
+            f"{info.name} needs a number or a comparison string such as "
+            f"{_example(info)!r}, not {type(raw).__name__} {raw!r}"
+        )
+    if isinstance(raw, str):
+        comparison, value = _parse_string(raw, info)
+    else:
+        comparison, value = info.default, float(raw)
+    _check_range(value, info, raw)
+    return Threshold(comparison, value)
+
+
+def compare(observed: float, threshold: Threshold) -> bool:
+    """Return True when ``observed`` satisfies ``threshold``."""
+    limit = threshold.value
+    if threshold.comparison == "<=":
+        return observed <= limit
+    if threshold.comparison == "<":
+        return observed < limit
+    if threshold.comparison == ">=":
+        return observed >= limit
+    return observed > limit
+
+
+def _parse_string(raw: str, info: StatisticInfo) -> tuple[Comparison, float]:
+    match = _PATTERN.match(raw)
+    if match is None:
+        raise ThresholdError(
+            f"{info.name}={raw!r} is not a threshold; write a number or a comparison "
+            f"such as {_example(info)!r}"
+        )
+    op = match.group("op") or info.default
+    number = float(match.group("num"))
+    unit = match.group("unit")
+    return op, number * _unit_factor(unit, info, raw)  # type: ignore[return-value]
+
+
+def _unit_factor(unit: str, info: StatisticInfo, raw: str) -> float:
+    if not unit:
+        return 1.0
+    if info.kind == "duration" and unit in _DURATION_UNITS:
+        return _DURATION_UNITS[unit]
+    if info.kind == "rate" and unit == "%":
+        return 0.01
+    allowed = "us, ms or s" if info.kind == "duration" else "% (or none, for a fraction)"
+    raise ThresholdError(f"{info.name}={raw!r} has unit {unit!r}; {info.name} takes {allowed}")
+
+
+def _check_range(value: float, info: StatisticInfo, raw: object) -> None:
+    if not math.isfinite(value):
+        raise ThresholdError(f"{info.name}={raw!r} is not a finite number")
+    if info.kind == "duration" and value < 0:
+        raise ThresholdError(f"{info.name}={raw!r} is a negative duration; latencies are >= 0 s")
+    if info.kind == "rate" and not 0.0 <= value <= 1.0:
+        raise ThresholdError(
+            f"{info.name}={raw!r} is outside [0, 1]; rates are fractions (0.995) or percentages "
+            f"('99.5%')"
+        )
+
+
+def _example(info: StatisticInfo) -> str:
+    return f"{info.default}500ms" if info.kind == "duration" else f"{info.default}0.95"

@@ -1,0 +1,108 @@
+"""The per-test payload that carries samples and SLO specs from a worker (or this process) to the collector."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from pytest_qametrics.slo import SloSpec
+from pytest_qametrics.store import ItemStore, SeriesKey
+
+__all__ = [
+    "WIRE_VERSION",
+    "ItemRecord",
+    "Outcome",
+    "SeriesEntry",
+    "WireError",
+    "decode_item",
+    "encode_item",
+]
+
+WIRE_VERSION = 1
+Outcome = Literal["passed", "failed", "skipped"]
+
+
+class WireError(ValueError):
+    """A payload that cannot be decoded; the message names where it came from."""
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesEntry:
+    """One decoded series of one test: samples as read-only float64 arrays."""
+
+    key: SeriesKey
+    ok: npt.NDArray[np.float64]
+    fail: npt.NDArray[np.float64]
+    errors: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRecord:
+    """Everything the collector needs to know about one finished test."""
+
+    nodeid: str
+    groups: tuple[str, ...]
+    specs: tuple[SloSpec, ...]
+    outcome: Outcome
+    call_duration: float | None
+    series: tuple[SeriesEntry, ...]
+
+    @property
+    def sample_count(self) -> int:
+        """How many samples the test recorded, over every series."""
+        return sum(int(s.ok.size + s.fail.size) for s in self.series)
+
+
+def encode_item(
+    nodeid: str,
+    groups: tuple[str, ...],
+    specs: tuple[SloSpec, ...],
+    outcome: Outcome,
+    call_duration: float | None,
+    store: ItemStore,
+) -> dict[str, Any]:
+    """Build the payload of one test from exact builtins only (execnet rejects anything else)."""
+    return {
+        "v": WIRE_VERSION,
+        "nodeid": nodeid,
+        "groups": list(groups),
+        "specs": [spec.to_wire() for spec in specs],
+        "outcome": outcome,
+        "call_duration": None if call_duration is None else float(call_duration),
+        "series": store.to_wire(),
+    }
+
+
+def decode_item(data: object, source: str) -> ItemRecord:
+    """Decode a payload made by :func:`encode_item`; ``source`` names its sender in errors."""
+    if not isinstance(data, Mapping) or data.get("v") != WIRE_VERSION:
+        version = data.get("v") if isinstance(data, Mapping) else type(data).__name__
+        raise WireError(
+            f"qametrics payload from {source} has format {version!r}, this plugin reads "
+            f"{WIRE_VERSION}: install the same pytest-qametrics version on every worker"
+        )
+    try:
+        return ItemRecord(
+            nodeid=str(data["nodeid"]),
+            groups=tuple(str(g) for g in data["groups"]),
+            specs=tuple(SloSpec.from_wire(s) for s in data["specs"]),
+            outcome=data["outcome"],
+            call_duration=data["call_duration"],
+            series=tuple(_series(entry) for entry in data["series"]),
+        )
+    except (KeyError, TypeError, ValueError) as err:
+        raise WireError(f"qametrics payload from {source} is damaged: {err!r}") from err
+
+
+def _series(entry: Mapping[str, Any]) -> SeriesEntry:
+    tags = tuple((str(k), str(v)) for k, v in entry["tags"])
+    return SeriesEntry(
+        key=(str(entry["tracker"]), str(entry["name"]), tags),
+        ok=np.frombuffer(entry["ok"], dtype="<f8").astype(np.float64, copy=False),
+        fail=np.frombuffer(entry["fail"], dtype="<f8").astype(np.float64, copy=False),
+        errors={str(k): int(v) for k, v in entry["errors"].items()},
+    )
