@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pytest_qametrics.digest import DEFAULT_EXACT_CAP
 from pytest_qametrics.population import Population
 from pytest_qametrics.slo import SESSION, SloSpec
 from pytest_qametrics.wire import ItemRecord
+from pytest_qametrics.workers import WorkerLedger
 
 __all__ = ["Collector"]
 
@@ -17,9 +19,11 @@ class Collector:
     skips arrive from plain test reports, since unmarked tests send no payload.
     """
 
-    def __init__(self, session_specs: list[SloSpec]) -> None:
-        self.session = Population()
+    def __init__(self, session_specs: list[SloSpec], cap: int = DEFAULT_EXACT_CAP) -> None:
+        self.cap = cap
+        self.session = Population(cap)
         self.groups: dict[str, Population] = {}
+        self.workers = WorkerLedger()
         self._specs: dict[SloSpec, None] = dict.fromkeys(session_specs)
 
     @property
@@ -29,15 +33,17 @@ class Collector:
         grouped = sorted((s for s in self._specs if s.scope != SESSION), key=lambda s: s.scope)
         return session + grouped
 
-    def add_record(self, record: ItemRecord) -> None:
+    def add_record(self, record: ItemRecord, worker: str | None = None) -> None:
         """Pool one finished test into the session and into each group it belongs to."""
+        if worker is not None:
+            self.workers.arrived(worker, record.sample_count)
         self.session.add_samples(record)
         for spec in record.specs:
             self._specs.setdefault(spec)
         for group in record.groups:
             population = self.groups.get(group)
             if population is None:
-                population = self.groups[group] = Population()
+                population = self.groups[group] = Population(self.cap)
             population.add_member(record)
 
     def add_test_phase(self, when: str, outcome: str, duration: float) -> None:
@@ -51,4 +57,15 @@ class Collector:
 
     def population(self, scope: str) -> Population:
         """Return the population an SLO of ``scope`` is judged on (empty if nothing arrived)."""
-        return self.session if scope == SESSION else self.groups.get(scope, Population())
+        return self.session if scope == SESSION else self.groups.get(scope, Population(self.cap))
+
+    def scopes_touched_by(self, nodeid: str | None) -> set[str]:
+        """The scopes whose population may include the test ``nodeid`` (all when unknown)."""
+        if nodeid is None:
+            return {SESSION, *self.groups}
+        function = nodeid.split("[", 1)[0]
+        touched = {SESSION, function}
+        for scope, population in self.groups.items():
+            if any(member.split("[", 1)[0] == function for member in population.nodeids):
+                touched.add(scope)
+        return touched

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
-
-from pytest_qametrics.latency_stats import LatencyStats, summarize_latency
+from pytest_qametrics.latency_stats import LatencyStats
 from pytest_qametrics.percentiles import PercentileMethod
 from pytest_qametrics.population import Population
 from pytest_qametrics.slo import SloSpec
@@ -46,6 +44,10 @@ class Verdict:
     n: int
     source: str
     reason: str = ""
+    #: 0.0 when exact; the relative error bound when the samples were folded into a histogram.
+    relative_error: float = 0.0
+    #: Workers lost during the run whose samples this SLO's population may lack.
+    lost_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +84,10 @@ def evaluate(
 def _latency_stats(
     population: Population, operation: str | None, method: PercentileMethod
 ) -> tuple[LatencyStats, str]:
-    ok, fail, errors = population.latency(operation)
-    if ok.size + fail.size == 0 and operation is None and len(population.call_durations):
-        calls = np.frombuffer(population.call_durations, dtype=np.float64)
-        return summarize_latency(calls, np.empty(0), {}, method), FROM_CALLS
-    return summarize_latency(ok, fail, errors, method), FROM_SAMPLES
+    samples = population.latency(operation)
+    if samples.count == 0 and operation is None and len(population.call_durations):
+        return population.call_duration_samples().summarize(method), FROM_CALLS
+    return samples.summarize(method), FROM_SAMPLES
 
 
 def _judge(spec: SloSpec, population: Population, stats: LatencyStats, source: str) -> Verdict:
@@ -98,9 +99,10 @@ def _judge(spec: SloSpec, population: Population, stats: LatencyStats, source: s
         need = f"at least {spec.min_samples}" if spec.min_samples > 1 else "some"
         return Verdict(spec, "no_data", None, n, source, f"{n} samples, needs {need}")
     if compare(float(observed), spec.threshold_spec):
-        return Verdict(spec, "pass", float(observed), n, source)
-    status: Status = "warn" if spec.severity == "warn" else "fail"
-    return Verdict(spec, status, float(observed), n, source)
+        status: Status = "pass"
+    else:
+        status = "warn" if spec.severity == "warn" else "fail"
+    return Verdict(spec, status, float(observed), n, source, relative_error=stats.relative_error)
 
 
 def gate_outcome(verdicts: list[Verdict], no_data: Policy) -> Outcome:

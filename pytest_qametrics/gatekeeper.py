@@ -1,7 +1,8 @@
-"""Evaluating-side hooks: gather payloads, judge the SLOs at session end, set the exit code, explain."""
+"""Evaluating-side hooks: gather payloads, judge SLOs at session end, set the exit code, explain."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Generator
 
 import pytest
@@ -13,15 +14,20 @@ from pytest_qametrics.settings import Settings
 from pytest_qametrics.summary import summary_lines
 from pytest_qametrics.wire import WireError, decode_item
 
-__all__ = ["Gatekeeper"]
+__all__ = ["Gatekeeper", "XdistWatcher", "worker_of"]
 
 _COLOURS = {"PASS": "green", "FAIL": "red", "WARN": "yellow", "NO DATA": "yellow"}
+#: The ``when`` of the report xdist makes for a test whose worker crashed.
+_CRASH_PHASE = "???"
 
 
-def _sender(report: pytest.TestReport) -> str:
-    worker = getattr(report, "worker_id", None) or getattr(report, "node", None)
-    where = f"worker {getattr(worker, 'gateway', None) and worker.gateway.id or worker}"
-    return f"{where} (test {report.nodeid})" if worker else f"test {report.nodeid}"
+def worker_of(report: pytest.TestReport) -> str | None:
+    """The xdist worker id (``gw0``) a report came from, or None in a serial run."""
+    worker = getattr(report, "worker_id", None)
+    if worker is None:
+        gateway = getattr(getattr(report, "node", None), "gateway", None)
+        worker = getattr(gateway, "id", None)
+    return None if worker is None else str(worker)
 
 
 class Gatekeeper:
@@ -29,18 +35,23 @@ class Gatekeeper:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.collector = Collector(settings.session_specs)
+        self.collector = Collector(settings.session_specs, settings.exact_cap)
         self.problems: list[str] = []
         self.result: tuple[list[Verdict], Outcome] | None = None
         self.not_judged = ""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        worker = worker_of(report)
+        if report.when == _CRASH_PHASE and worker is not None:
+            self.collector.workers.crashed_while(worker, report.nodeid)
+            return
         self.collector.add_test_phase(report.when, report.outcome, report.duration)
         payload = getattr(report, REPORT_ATTRIBUTE, None)
         if payload is None:
             return
+        source = f"worker {worker} (test {report.nodeid})" if worker else f"test {report.nodeid}"
         try:
-            self.collector.add_record(decode_item(payload, _sender(report)))
+            self.collector.add_record(decode_item(payload, source), worker)
         except WireError as err:
             self.problems.append(str(err))
 
@@ -54,6 +65,7 @@ class Gatekeeper:
 
     def _judge(self, session: pytest.Session) -> None:
         collector = self.collector
+        problems = [*self.problems, *collector.workers.problems]
         if collector.session.items == 0 and session.exitstatus != pytest.ExitCode.OK:
             if collector.specs:
                 self.not_judged = (
@@ -62,23 +74,53 @@ class Gatekeeper:
                 )
             return
         populations = {"session": collector.session, **collector.groups}
-        verdicts = evaluate(collector.specs, populations, self.settings.percentile)
+        verdicts = self._flag_lost(evaluate(collector.specs, populations, self.settings.percentile))
         outcome = gate_outcome(verdicts, self.settings.no_data)
         self.result = (verdicts, outcome)
-        failed = outcome.breached or bool(self.problems)
+        failed = outcome.breached or bool(problems)
         if failed and self.settings.gate == "enforce" and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
+    def _flag_lost(self, verdicts: list[Verdict]) -> list[Verdict]:
+        lost = self.collector.workers.lost.values()
+        touched = {w.worker: self.collector.scopes_touched_by(w.running) for w in lost}
+        return [
+            dataclasses.replace(
+                v, lost_from=tuple(w for w, scopes in touched.items() if v.spec.scope in scopes)
+            )
+            for v in verdicts
+        ]
+
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if self.not_judged:
-            terminalreporter.write_sep("=", "qametrics SLOs")
-            terminalreporter.write_line(self.not_judged, yellow=True)
-        if self.result is None or not (self.result[0] or self.problems):
+        workers = self.collector.workers
+        problems = [*self.problems, *workers.problems]
+        if not (self.not_judged or (self.result and self.result[0]) or problems or workers.lost):
             return
-        verdicts, outcome = self.result
+        write = terminalreporter.write_line
         terminalreporter.write_sep("=", "qametrics SLOs")
-        for problem in self.problems:
-            terminalreporter.write_line(f"ERROR    {problem}", red=True, bold=True)
-        for line in summary_lines(verdicts, outcome, self.settings.gate):
-            colour = _COLOURS.get(line[:8].strip(), "")
-            terminalreporter.write_line(line, **({colour: True} if colour else {}))
+        for problem in problems:
+            write(f"ERROR    {problem}", red=True, bold=True)
+        for lost in workers.lost.values():
+            write(f"LOST     {lost.describe()}", red=True, bold=True)
+        if self.not_judged:
+            write(self.not_judged, yellow=True)
+        if self.result is not None:
+            verdicts, outcome = self.result
+            for line in summary_lines(verdicts, outcome, self.settings.gate):
+                colour = _COLOURS.get(line[:8].strip(), "")
+                write(line, **({colour: True} if colour else {}))
+        if workers.received:
+            write(f"qametrics: samples per worker: {workers.split()}")
+
+
+class XdistWatcher:
+    """Registered on the xdist controller: checks each worker's totals when it goes down."""
+
+    def __init__(self, gatekeeper: Gatekeeper) -> None:
+        self.gatekeeper = gatekeeper
+
+    def pytest_testnodedown(self, node: object, error: object) -> None:
+        gateway = getattr(node, "gateway", None)
+        worker = str(getattr(gateway, "id", "?"))
+        output = getattr(node, "workeroutput", None)
+        self.gatekeeper.collector.workers.finished(worker, output, error)

@@ -1,4 +1,4 @@
-"""The latency tracker: time operations with ``measure()`` or record durations measured elsewhere."""
+"""The latency tracker: time operations with ``measure()``, or record durations timed elsewhere."""
 
 from __future__ import annotations
 
@@ -11,11 +11,15 @@ from time import perf_counter
 from types import TracebackType
 from typing import Any, TypeVar, cast
 
-import numpy as np
-
 from pytest_qametrics.latency_stats import LatencyStats, summarize_latency
 from pytest_qametrics.percentiles import PercentileMethod
-from pytest_qametrics.store import ItemStore, LatencySeries, normalize_tags
+from pytest_qametrics.store import (
+    ItemStore,
+    LatencySeries,
+    add_error,
+    as_float_array,
+    normalize_tags,
+)
 
 __all__ = ["LatencyTracker", "Measurement", "describe_error"]
 
@@ -123,7 +127,10 @@ class LatencyTracker:
 
     def measure(self, operation: str = "default", **tags: Any) -> Measurement:
         """Return a context manager (also ``async with``, also a decorator) timing ``operation``."""
-        series = self._plain.get(operation) if not tags else None
+        try:
+            series = self._plain.get(operation) if not tags else None
+        except TypeError:  # an unhashable operation: _series() says what is wrong
+            series = None
         if series is None:
             series = self._series(operation, tags)
         return Measurement(series)
@@ -138,7 +145,10 @@ class LatencyTracker:
         **tags: Any,
     ) -> None:
         """Record a duration in seconds measured elsewhere, as a success or a failure."""
-        series = self._plain.get(operation) if not tags else None
+        try:
+            series = self._plain.get(operation) if not tags else None
+        except TypeError:  # an unhashable operation: _series() says what is wrong
+            series = None
         if series is None:
             series = self._series(operation, tags)
         if seconds.__class__ is not float:
@@ -160,17 +170,13 @@ class LatencyTracker:
             for (tracker, name, _), series in self._store.series.items()
             if tracker == "latency" and (operation is None or name == operation)
         ]
-        ok = [np.frombuffer(s.ok, dtype=np.float64) for s in chosen if len(s.ok)]
-        fail = [np.frombuffer(s.fail, dtype=np.float64) for s in chosen if len(s.fail)]
         errors: dict[str, int] = {}
         for s in chosen:
             for message, count in s.errors.items():
-                errors[message] = errors.get(message, 0) + count
-        return summarize_latency(_joined(ok), _joined(fail), errors, self._method)
-
-
-def _joined(parts: list[np.ndarray[Any, np.dtype[np.float64]]]) -> np.ndarray[Any, np.dtype[np.float64]]:
-    return np.concatenate(parts) if parts else np.empty(0, dtype=np.float64)
+                add_error(errors, message, count)
+        ok = as_float_array([s.ok for s in chosen])
+        fail = as_float_array([s.fail for s in chosen])
+        return summarize_latency(ok, fail, errors, self._method)
 
 
 def _as_seconds(seconds: object, operation: str) -> float:

@@ -9,9 +9,11 @@ import numpy as np
 import numpy.typing as npt
 
 from pytest_qametrics.catalogue import PERCENTILES
+from pytest_qametrics.digest import LatencyDigest
+from pytest_qametrics.loghist import RELATIVE_ERROR
 from pytest_qametrics.percentiles import PercentileMethod, percentiles
 
-__all__ = ["LatencyStats", "summarize_latency"]
+__all__ = ["LatencyStats", "summarize_digest", "summarize_latency"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,9 @@ class LatencyStats:
     p999: float | None
     method: PercentileMethod = "nearest-rank"
     errors: dict[str, int] = field(default_factory=dict)
+    #: 0.0 for exact statistics; the relative error bound of the percentiles and the median
+    #: once the series held more samples than the exact cap (count, mean, min, max stay exact).
+    relative_error: float = 0.0
 
     def __getitem__(self, name: str) -> Any:
         """Allow ``stats["p95"]`` as well as ``stats.p95``."""
@@ -65,7 +70,7 @@ def summarize_latency(
     n = int(values.size)
     successes = int(ok.size)
     if n == 0:
-        return LatencyStats(0, 0, 0, *([None] * 13), method=method, errors=dict(errors))
+        return _empty_stats(method, errors)
     p50, p75, p90, p95, p99, p999 = percentiles(values, list(PERCENTILES.values()), method)
     return LatencyStats(
         count=n,
@@ -86,4 +91,58 @@ def summarize_latency(
         p999=p999,
         method=method,
         errors=dict(errors),
+    )
+
+
+def summarize_digest(
+    digest: LatencyDigest,
+    ok: npt.NDArray[np.float64],
+    fail: npt.NDArray[np.float64],
+    errors: dict[str, int],
+    method: PercentileMethod,
+) -> LatencyStats:
+    """Summarize a folded series plus exact leftovers; quantiles carry RELATIVE_ERROR."""
+    folded = digest.copy()
+    folded.add(ok, fail)
+    n = folded.count
+    if n == 0:
+        return summarize_latency(ok, fail, errors, method)
+    mean = folded.total / n
+    variance = max(folded.total_sq - n * mean * mean, 0.0) / (n - 1) if n > 1 else 0.0
+    quantiles = [folded.hist.quantile(p, folded.low, folded.high) for p in PERCENTILES.values()]
+    p50, p75, p90, p95, p99, p999 = quantiles
+    return LatencyStats(
+        count=n,
+        success_count=folded.n_ok,
+        failure_count=folded.n_fail,
+        success_rate=folded.n_ok / n,
+        error_rate=folded.n_fail / n,
+        mean=mean,
+        median=p50,
+        min=folded.low,
+        max=folded.high,
+        stdev=variance**0.5,
+        p50=p50,
+        p75=p75,
+        p90=p90,
+        p95=p95,
+        p99=p99,
+        p999=p999,
+        method=method,
+        errors=dict(errors),
+        relative_error=RELATIVE_ERROR,
+    )
+
+
+def _empty_stats(method: PercentileMethod, errors: dict[str, int]) -> LatencyStats:
+    none: dict[str, Any] = dict.fromkeys(("mean", "median", "min", "max", "stdev", *PERCENTILES))
+    return LatencyStats(
+        count=0,
+        success_count=0,
+        failure_count=0,
+        success_rate=None,
+        error_rate=None,
+        method=method,
+        errors=dict(errors),
+        **none,
     )

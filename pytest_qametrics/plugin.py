@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_qametrics.evaluation import GATES
-from pytest_qametrics.gatekeeper import Gatekeeper
+from pytest_qametrics.gatekeeper import Gatekeeper, XdistWatcher
 from pytest_qametrics.latency import LatencyTracker
 from pytest_qametrics.recorder import Recorder, item_state
 from pytest_qametrics.settings import Settings, SettingsError, read_settings
@@ -51,6 +51,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="How an SLO with no (or too few) samples counts: fail (default), warn or pass.",
     )
     parser.addini(
+        "qametrics_exact_samples",
+        default="1000000",
+        help=(
+            "Samples kept exactly per series and process; past that a series folds into a "
+            "histogram whose percentiles are within 0.5% (count, mean, min, max stay exact)."
+        ),
+    )
+    parser.addini(
         "qametrics_percentile",
         default="nearest-rank",
         help=(
@@ -67,11 +75,13 @@ def pytest_configure(config: pytest.Config) -> None:
     except (SloError, SettingsError) as err:
         raise pytest.UsageError(f"pytest-qametrics: {err}") from None
     config.stash[SETTINGS] = settings
-    config.pluginmanager.register(Recorder(), "qametrics-recorder")
+    config.pluginmanager.register(Recorder(settings.exact_cap), "qametrics-recorder")
     if not hasattr(config, "workerinput"):
         gatekeeper = Gatekeeper(settings)
         config.stash[GATEKEEPER] = gatekeeper
         config.pluginmanager.register(gatekeeper, "qametrics-gatekeeper")
+        if config.pluginmanager.hasplugin("xdist"):
+            config.pluginmanager.register(XdistWatcher(gatekeeper), "qametrics-xdist")
 
 
 @pytest.fixture

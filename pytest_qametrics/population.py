@@ -3,38 +3,80 @@
 from __future__ import annotations
 
 from array import array
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from pytest_qametrics.store import SeriesKey, add_error
+from pytest_qametrics.digest import DEFAULT_EXACT_CAP, LatencyDigest
+from pytest_qametrics.latency_stats import LatencyStats, summarize_digest, summarize_latency
+from pytest_qametrics.percentiles import PercentileMethod
+from pytest_qametrics.store import SeriesKey, add_error, as_float_array
 from pytest_qametrics.wire import ItemRecord, SeriesEntry
 
-__all__ = ["LatencyPool", "Population"]
+__all__ = ["LatencyPool", "LatencySamples", "Population"]
+
+
+@dataclass(frozen=True, slots=True)
+class LatencySamples:
+    """The latency samples of a scope: exact arrays, plus a digest once past the exact cap."""
+
+    ok: npt.NDArray[np.float64]
+    fail: npt.NDArray[np.float64]
+    errors: dict[str, int]
+    digest: LatencyDigest | None = None
+
+    @property
+    def count(self) -> int:
+        """How many samples there are, exact and folded."""
+        folded = self.digest.count if self.digest is not None else 0
+        return int(self.ok.size + self.fail.size) + folded
+
+    def summarize(self, method: PercentileMethod) -> LatencyStats:
+        """Statistics of every sample; approximate (and marked so) when a digest is involved."""
+        if self.digest is None:
+            return summarize_latency(self.ok, self.fail, self.errors, method)
+        return summarize_digest(self.digest, self.ok, self.fail, self.errors, method)
 
 
 class LatencyPool:
-    """The durations of one series pooled over many tests."""
+    """The durations of one series pooled over many tests, exact up to ``cap`` samples."""
 
-    __slots__ = ("errors", "fail", "ok")
+    __slots__ = ("cap", "digest", "errors", "fail", "ok")
 
-    def __init__(self) -> None:
+    def __init__(self, cap: int = DEFAULT_EXACT_CAP) -> None:
+        self.cap = cap
         self.ok: array[float] = array("d")
         self.fail: array[float] = array("d")
         self.errors: dict[str, int] = {}
+        self.digest: LatencyDigest | None = None
 
     def add(self, entry: SeriesEntry) -> None:
-        """Append one test's samples of this series."""
+        """Append one test's samples of this series, folding into the digest past the cap."""
         self.ok.frombytes(entry.ok.astype("=f8", copy=False).tobytes())
         self.fail.frombytes(entry.fail.astype("=f8", copy=False).tobytes())
         for message, count in entry.errors.items():
             add_error(self.errors, message, count)
+        if entry.digest is not None:
+            self._digest().merge(entry.digest)
+        if len(self.ok) + len(self.fail) > self.cap:
+            self._fold()
+
+    def _digest(self) -> LatencyDigest:
+        if self.digest is None:
+            self.digest = LatencyDigest()
+        return self.digest
+
+    def _fold(self) -> None:
+        self._digest().add(as_float_array([self.ok]), as_float_array([self.fail]))
+        self.ok, self.fail = array("d"), array("d")
 
 
 class Population:
     """The samples, call durations and outcomes of the tests in one scope."""
 
-    def __init__(self) -> None:
+    def __init__(self, cap: int = DEFAULT_EXACT_CAP) -> None:
+        self.cap = cap
         self.series: dict[SeriesKey, LatencyPool] = {}
         self.call_durations: array[float] = array("d")
         self.items = 0
@@ -51,7 +93,7 @@ class Population:
         for entry in record.series:
             pool = self.series.get(entry.key)
             if pool is None:
-                pool = self.series[entry.key] = LatencyPool()
+                pool = self.series[entry.key] = LatencyPool(self.cap)
             pool.add(entry)
 
     def add_member(self, record: ItemRecord) -> None:
@@ -64,24 +106,26 @@ class Population:
         elif record.call_duration is not None:
             self.call_durations.append(record.call_duration)
 
-    def latency(
-        self, operation: str | None
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], dict[str, int]]:
-        """Return (successful, failed, errors) of every latency series, or of one operation."""
+    def latency(self, operation: str | None) -> LatencySamples:
+        """Return every latency sample of the scope, or those of one operation."""
         pools = [
             pool
             for (tracker, name, _), pool in self.series.items()
             if tracker == "latency" and (operation is None or name == operation)
         ]
         errors: dict[str, int] = {}
+        digest: LatencyDigest | None = None
         for pool in pools:
             for message, count in pool.errors.items():
                 add_error(errors, message, count)
-        return _joined([p.ok for p in pools]), _joined([p.fail for p in pools]), errors
+            if pool.digest is not None:
+                digest = digest or LatencyDigest()
+                digest.merge(pool.digest)
+        ok = as_float_array([p.ok for p in pools])
+        fail = as_float_array([p.fail for p in pools])
+        return LatencySamples(ok, fail, errors, digest)
 
-
-def _joined(parts: list[array[float]]) -> npt.NDArray[np.float64]:
-    arrays = [np.frombuffer(p, dtype=np.float64) for p in parts if len(p)]
-    if not arrays:
-        return np.empty(0, dtype=np.float64)
-    return np.concatenate(arrays) if len(arrays) > 1 else arrays[0].copy()
+    def call_duration_samples(self) -> LatencySamples:
+        """The tests' call durations as latency samples (the fallback source)."""
+        calls = as_float_array([self.call_durations])
+        return LatencySamples(calls, np.empty(0, dtype=np.float64), {})

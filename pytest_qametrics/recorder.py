@@ -1,4 +1,4 @@
-"""Test-side hooks: validate ``slo`` marks at collection, give each test a store, ship it with its report."""
+"""Test-side hooks: validate ``slo`` marks, give each test a store, ship it with its report."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pytest_qametrics.slo import SloError, SloSpec, specs_from_marker
 from pytest_qametrics.store import ItemStore
 from pytest_qametrics.timing import recording_target
 from pytest_qametrics.wire import Outcome, encode_item
+from pytest_qametrics.workers import WORKER_OUTPUT_KEY, worker_totals
 
 __all__ = ["REPORT_ATTRIBUTE", "ItemState", "Recorder", "item_state"]
 
@@ -67,7 +68,16 @@ def specs_of(item: pytest.Item) -> tuple[SloSpec, ...]:
 
 
 class Recorder:
-    """Registered in every process that runs tests (serial runs and xdist workers)."""
+    """Registered in every process that runs tests (serial runs and xdist workers).
+
+    It counts what it ships, so that on an xdist worker it can send the totals at session end
+    and the controller can tell a lost payload from a quiet test.
+    """
+
+    def __init__(self, exact_cap: int) -> None:
+        self.exact_cap = exact_cap
+        self.sent_items = 0
+        self.sent_samples = 0
 
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(
@@ -111,6 +121,14 @@ class Recorder:
                 state.outcome,
                 state.call_duration,
                 state.store,
+                self.exact_cap,
             )
             setattr(report, REPORT_ATTRIBUTE, payload)
+            self.sent_items += 1
+            self.sent_samples += sum(len(series) for series in state.store.series.values())
         return report
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        output = getattr(session.config, "workeroutput", None)
+        if output is not None:  # an xdist worker: fill (never replace) the dict xdist sends
+            output[WORKER_OUTPUT_KEY] = worker_totals(self.sent_items, self.sent_samples)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from pytest_qametrics.digest import DEFAULT_EXACT_CAP
 from pytest_qametrics.evaluation import GATES, POLICIES, Gate, Policy
 from pytest_qametrics.percentiles import METHODS, PercentileMethod
 from pytest_qametrics.slo import SloSpec
@@ -27,6 +28,7 @@ class Settings:
     gate: Gate
     no_data: Policy
     percentile: PercentileMethod
+    exact_cap: int
     session_specs: list[SloSpec]
 
 
@@ -37,9 +39,7 @@ def _choice(name: str, value: str, choices: tuple[T, ...]) -> T:
     raise SettingsError(f"{name} = {value!r} is not valid; choose one of: {', '.join(choices)}")
 
 
-def read_settings(
-    option: Callable[[str], object], ini: Callable[[str], object]
-) -> Settings:
+def read_settings(option: Callable[[str], object], ini: Callable[[str], object]) -> Settings:
     """Build Settings from the command-line option and ini getters of a pytest config."""
     gate_option = option("qametrics_gate")
     gate_name = "--qametrics-gate" if gate_option else "qametrics_gate"
@@ -52,4 +52,16 @@ def read_settings(
             "qametrics_percentile", str(ini("qametrics_percentile") or "nearest-rank"), METHODS
         ),
         session_specs=parse_slo_lines([str(line) for line in slo_lines or []]),  # type: ignore[attr-defined]
+        exact_cap=_positive_int("qametrics_exact_samples", ini("qametrics_exact_samples")),
     )
+
+
+def _positive_int(name: str, value: object) -> int:
+    text = str(value).strip() if value not in (None, "") else str(DEFAULT_EXACT_CAP)
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise SettingsError(f"{name} = {value!r} is not valid; use a whole number >= 1")
+    return number

@@ -12,10 +12,10 @@ from pytest_qametrics.thresholds import Threshold, ThresholdError, parse_thresho
 
 __all__ = [
     "CONTROL_KEYS",
-    "did_you_mean",
     "SESSION",
     "SloError",
     "SloSpec",
+    "did_you_mean",
     "specs_from_marker",
     "suggest",
 ]
@@ -112,7 +112,7 @@ def check_severity(value: object, where: str) -> Severity:
     """Validate a ``severity`` value."""
     if value not in ("fail", "warn"):
         raise SloError(f"{where}: severity must be 'fail' or 'warn', not {value!r}")
-    return value  # type: ignore[return-value]
+    return value
 
 
 def check_name(key: str, value: object, where: str) -> str:
@@ -137,8 +137,14 @@ def specs_from_marker(
     if not thresholds:
         raise SloError(f"{where}: names no threshold; add one such as p95=1.0 or error_rate=0.01")
     operation = kwargs.get("operation")
+    scope = check_name("group", kwargs.get("group", default_group), where)
+    if scope == SESSION:
+        raise SloError(
+            f"{where}: group={SESSION!r} is reserved for the qametrics_slo ini SLOs of the "
+            f"whole session; choose another group name"
+        )
     common: dict[str, Any] = {
-        "scope": check_name("group", kwargs.get("group", default_group), where),
+        "scope": scope,
         "operation": None if operation is None else check_name("operation", operation, where),
         "min_samples": check_min_samples(kwargs.get("min_samples", 1), where),
         "severity": check_severity(kwargs.get("severity", "fail"), where),

@@ -1,4 +1,4 @@
-"""Parse ``qametrics_slo`` ini lines such as ``latency[operation=checkout].p95 <= 500ms severity=warn``."""
+"""Parse ``qametrics_slo`` ini lines such as ``latency[operation=checkout].p95 <= 500ms``."""
 
 from __future__ import annotations
 
@@ -50,7 +50,8 @@ def parse_slo_line(text: str, where: str) -> SloSpec:
     info = statistic_info(tracker, statistic)
     if info is None:
         raise SloError(
-            f"{where}: unknown {tracker} statistic {statistic!r}{did_you_mean(statistic, TRACKERS[tracker])}"
+            f"{where}: unknown {tracker} statistic {statistic!r}"
+            f"{did_you_mean(statistic, TRACKERS[tracker])}"
         )
     try:
         threshold = parse_threshold(match.group("op") + match.group("value"), info)

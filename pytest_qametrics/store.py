@@ -7,7 +7,19 @@ from array import array
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["ERROR_KINDS_KEPT", "ItemStore", "LatencySeries", "SeriesKey", "Tags", "normalize_tags"]
+import numpy as np
+
+from pytest_qametrics.digest import DEFAULT_EXACT_CAP, LatencyDigest
+
+__all__ = [
+    "ERROR_KINDS_KEPT",
+    "ItemStore",
+    "LatencySeries",
+    "SeriesKey",
+    "Tags",
+    "as_float_array",
+    "normalize_tags",
+]
 
 Tags = tuple[tuple[str, str], ...]
 #: (tracker, name, tags): the identity of one series inside a test.
@@ -59,9 +71,19 @@ class LatencySeries:
         self.fail.append(seconds)
         add_error(self.errors, message)
 
-    def to_wire(self) -> dict[str, Any]:
-        """Return the series as exact builtins (bytes for the samples) for the wire."""
-        return {"ok": float_bytes(self.ok), "fail": float_bytes(self.fail), "errors": dict(self.errors)}
+    def to_wire(self, cap: int = DEFAULT_EXACT_CAP) -> dict[str, Any]:
+        """Return the series as exact builtins (bytes for the samples) for the wire.
+
+        A series longer than ``cap`` travels as a histogram digest instead of its samples.
+        """
+        errors = dict(self.errors)
+        if len(self) <= cap:
+            return {"ok": float_bytes(self.ok), "fail": float_bytes(self.fail), "errors": errors}
+        digest = LatencyDigest()
+        digest.add(
+            np.frombuffer(self.ok, dtype=np.float64), np.frombuffer(self.fail, dtype=np.float64)
+        )
+        return {"ok": b"", "fail": b"", "errors": errors, "digest": digest.to_wire()}
 
 
 def add_error(errors: dict[str, int], message: str, count: int = 1) -> None:
@@ -70,6 +92,14 @@ def add_error(errors: dict[str, int], message: str, count: int = 1) -> None:
     if message not in errors and len(errors) >= ERROR_KINDS_KEPT:
         message = _OTHER_ERRORS
     errors[message] = errors.get(message, 0) + count
+
+
+def as_float_array(parts: list[array[float]]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Join typed arrays into one float64 numpy array (a copy, safe to reorder)."""
+    arrays = [np.frombuffer(p, dtype=np.float64) for p in parts if len(p)]
+    if not arrays:
+        return np.empty(0, dtype=np.float64)
+    return np.concatenate(arrays) if len(arrays) > 1 else arrays[0].copy()
 
 
 class ItemStore:
@@ -86,7 +116,10 @@ class ItemStore:
     def latency(self, operation: str, tags: Tags = ()) -> LatencySeries:
         """Return the latency series of ``operation`` with ``tags``, creating it on first use."""
         key = ("latency", operation, tags)
-        series = self.series.get(key)
+        try:
+            series = self.series.get(key)
+        except TypeError:  # an unhashable operation such as a list: explained below
+            series = None
         if series is None:
             if not isinstance(operation, str) or not operation:
                 raise ValueError(
@@ -96,10 +129,10 @@ class ItemStore:
             series = self.series[key] = LatencySeries()
         return series
 
-    def to_wire(self) -> list[dict[str, Any]]:
+    def to_wire(self, cap: int = DEFAULT_EXACT_CAP) -> list[dict[str, Any]]:
         """Return every non-empty series as a wire entry."""
         return [
-            {"tracker": tracker, "name": name, "tags": [list(t) for t in tags], **s.to_wire()}
+            {"tracker": tracker, "name": name, "tags": [list(t) for t in tags], **s.to_wire(cap)}
             for (tracker, name, tags), s in self.series.items()
             if len(s)
         ]

@@ -51,6 +51,10 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
             f"{name} = {format_value(verdict.observed, spec)}, needs {wanted} "
             f"(n={verdict.n}, {verdict.source})"
         )
+    if verdict.relative_error:
+        body += f" [approximate: within {verdict.relative_error:.1%}]"
+    if verdict.lost_from:
+        body += f" [may lack samples from lost worker {', '.join(verdict.lost_from)}]"
     if spec.severity == "warn":
         body += " [severity=warn]"
     return [head, _INDENT + body]

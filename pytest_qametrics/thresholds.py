@@ -1,4 +1,4 @@
-"""Parse threshold values such as ``1.0``, ``"<=500ms"`` or ``">=99.5%"`` into a comparison and a number."""
+"""Parse threshold values such as ``1.0``, ``"<=500ms"`` or ``">=99.5%"``."""
 
 from __future__ import annotations
 

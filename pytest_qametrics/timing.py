@@ -42,7 +42,7 @@ _open_blocks: ContextVar[tuple[float, LatencySeries | None, Any] | None] = Conte
 )
 
 
-class timed:  # noqa: N801 - used like a function: ``with timed("op"):`` / ``@timed("op")``
+class timed:
     """Time a block or every call of a function as ``operation``, when a test is running.
 
     Outside a test (production code, a script) it records nothing and costs two clock-free

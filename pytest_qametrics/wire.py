@@ -1,4 +1,4 @@
-"""The per-test payload that carries samples and SLO specs from a worker (or this process) to the collector."""
+"""The per-test payload that carries samples and SLO specs from the test to the collector."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from pytest_qametrics.digest import DEFAULT_EXACT_CAP, LatencyDigest
 from pytest_qametrics.slo import SloSpec
 from pytest_qametrics.store import ItemStore, SeriesKey
 
@@ -38,6 +39,13 @@ class SeriesEntry:
     ok: npt.NDArray[np.float64]
     fail: npt.NDArray[np.float64]
     errors: dict[str, int]
+    digest: LatencyDigest | None = None
+
+    @property
+    def count(self) -> int:
+        """How many samples the entry carries, exact or folded."""
+        folded = self.digest.count if self.digest is not None else 0
+        return int(self.ok.size + self.fail.size) + folded
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +62,7 @@ class ItemRecord:
     @property
     def sample_count(self) -> int:
         """How many samples the test recorded, over every series."""
-        return sum(int(s.ok.size + s.fail.size) for s in self.series)
+        return sum(s.count for s in self.series)
 
 
 def encode_item(
@@ -64,6 +72,7 @@ def encode_item(
     outcome: Outcome,
     call_duration: float | None,
     store: ItemStore,
+    cap: int = DEFAULT_EXACT_CAP,
 ) -> dict[str, Any]:
     """Build the payload of one test from exact builtins only (execnet rejects anything else)."""
     return {
@@ -73,7 +82,7 @@ def encode_item(
         "specs": [spec.to_wire() for spec in specs],
         "outcome": outcome,
         "call_duration": None if call_duration is None else float(call_duration),
-        "series": store.to_wire(),
+        "series": store.to_wire(cap),
     }
 
 
@@ -90,12 +99,26 @@ def decode_item(data: object, source: str) -> ItemRecord:
             nodeid=str(data["nodeid"]),
             groups=tuple(str(g) for g in data["groups"]),
             specs=tuple(SloSpec.from_wire(s) for s in data["specs"]),
-            outcome=data["outcome"],
-            call_duration=data["call_duration"],
+            outcome=_outcome(data["outcome"]),
+            call_duration=_call_duration(data["call_duration"]),
             series=tuple(_series(entry) for entry in data["series"]),
         )
-    except (KeyError, TypeError, ValueError) as err:
+    except (AttributeError, KeyError, TypeError, ValueError) as err:
         raise WireError(f"qametrics payload from {source} is damaged: {err!r}") from err
+
+
+def _outcome(value: object) -> Outcome:
+    if value not in ("passed", "failed", "skipped"):
+        raise ValueError(f"outcome {value!r} is not 'passed', 'failed' or 'skipped'")
+    return value
+
+
+def _call_duration(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"call_duration {value!r} is not a number of seconds")
+    return float(value)
 
 
 def _series(entry: Mapping[str, Any]) -> SeriesEntry:
@@ -105,4 +128,5 @@ def _series(entry: Mapping[str, Any]) -> SeriesEntry:
         ok=np.frombuffer(entry["ok"], dtype="<f8").astype(np.float64, copy=False),
         fail=np.frombuffer(entry["fail"], dtype="<f8").astype(np.float64, copy=False),
         errors={str(k): int(v) for k, v in entry["errors"].items()},
+        digest=LatencyDigest.from_wire(entry["digest"]) if "digest" in entry else None,
     )
