@@ -33,6 +33,11 @@ class Collector:
         grouped = sorted((s for s in self._specs if s.scope != SESSION), key=lambda s: s.scope)
         return session + grouped
 
+    def add_specs(self, specs: list[SloSpec]) -> None:
+        """Add SLOs that arrived another way (a shard's data artifact)."""
+        for spec in specs:
+            self._specs.setdefault(spec)
+
     def add_record(self, record: ItemRecord, worker: str | None = None) -> None:
         """Pool one finished test into the session and into each group it belongs to."""
         if worker is not None:
@@ -54,6 +59,10 @@ class Collector:
         elif outcome == "skipped" and when in ("setup", "call"):
             self.session.items += 1
             self.session.skipped += 1
+
+    def scopes(self) -> dict[str, Population]:
+        """Every scope's population by name, the session's under ``"session"``."""
+        return {SESSION: self.session, **self.groups}
 
     def population(self, scope: str) -> Population:
         """Return the population an SLO of ``scope`` is judged on (empty if nothing arrived)."""

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Generator
+from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
+from pytest_qametrics.artifact import ARTIFACT_NAME, dump_collector, write_atomic
 from pytest_qametrics.collector import Collector
 from pytest_qametrics.evaluation import Outcome, Verdict, evaluate, gate_outcome
 from pytest_qametrics.recorder import REPORT_ATTRIBUTE
+from pytest_qametrics.report.files import write_reports
+from pytest_qametrics.report.model import RunInfo, build_report
 from pytest_qametrics.settings import Settings
 from pytest_qametrics.summary import summary_lines
 from pytest_qametrics.wire import WireError, decode_item
@@ -33,8 +38,12 @@ def worker_of(report: pytest.TestReport) -> str | None:
 class Gatekeeper:
     """Registered in the process that judges SLOs: a serial run, or the xdist controller."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, report_dir: Path | None, pytest_version: str) -> None:
         self.settings = settings
+        self.report_dir = report_dir
+        self.pytest_version = pytest_version
+        self.started = datetime.now(timezone.utc)
+        self.written: list[Path] = []
         self.collector = Collector(settings.session_specs, settings.exact_cap)
         self.problems: list[str] = []
         self.result: tuple[list[Verdict], Outcome] | None = None
@@ -61,7 +70,30 @@ class Gatekeeper:
     ) -> Generator[None, None, None]:
         if self.settings.gate != "off":
             self._judge(session)
+        if self.report_dir is not None:
+            self._write(session, self.report_dir)
         return (yield)
+
+    def _write(self, session: pytest.Session, directory: Path) -> None:
+        verdicts, outcome = self.result or ([], gate_outcome([], self.settings.no_data))
+        run = RunInfo(
+            started=self.started.isoformat(timespec="seconds"),
+            duration=round((datetime.now(timezone.utc) - self.started).total_seconds(), 3),
+            exit_status=int(session.exitstatus),
+            gate=self.settings.gate,
+            pytest_version=self.pytest_version,
+            interrupted=session.exitstatus == pytest.ExitCode.INTERRUPTED,
+        )
+        report = build_report(verdicts, outcome, self.collector, self.settings.percentile, run)
+        try:
+            self.written = write_reports(report, directory, self.settings.formats)
+            artifact = directory / ARTIFACT_NAME
+            write_atomic(artifact, dump_collector(self.collector, self.settings.percentile))
+            self.written.append(artifact)
+        except OSError as err:
+            self.problems.append(f"could not write the reports to {directory}: {err}")
+            if session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def _judge(self, session: pytest.Session) -> None:
         collector = self.collector
@@ -73,8 +105,8 @@ class Gatekeeper:
                     f"{len(collector.specs)} SLOs were not judged"
                 )
             return
-        populations = {"session": collector.session, **collector.groups}
-        verdicts = self._flag_lost(evaluate(collector.specs, populations, self.settings.percentile))
+        verdicts = evaluate(collector.specs, collector.scopes(), self.settings.percentile)
+        verdicts = self._flag_lost(verdicts)
         outcome = gate_outcome(verdicts, self.settings.no_data)
         self.result = (verdicts, outcome)
         failed = outcome.breached or bool(problems)
@@ -94,7 +126,8 @@ class Gatekeeper:
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         workers = self.collector.workers
         problems = [*self.problems, *workers.problems]
-        if not (self.not_judged or (self.result and self.result[0]) or problems or workers.lost):
+        shown = self.not_judged or (self.result and self.result[0]) or self.written
+        if not (shown or problems or workers.lost):
             return
         write = terminalreporter.write_line
         terminalreporter.write_sep("=", "qametrics SLOs")
@@ -111,6 +144,8 @@ class Gatekeeper:
                 write(line, **({colour: True} if colour else {}))
         if workers.received:
             write(f"qametrics: samples per worker: {workers.split()}")
+        if self.written:
+            write(f"qametrics: wrote {', '.join(str(p) for p in self.written)}")
 
 
 class XdistWatcher:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pytest_qametrics.evaluation import GATES
 from pytest_qametrics.gatekeeper import Gatekeeper, XdistWatcher
 from pytest_qametrics.latency import LatencyTracker
 from pytest_qametrics.recorder import Recorder, item_state
+from pytest_qametrics.report.files import check_writable
 from pytest_qametrics.settings import Settings, SettingsError, read_settings
 from pytest_qametrics.slo import SloError
 
@@ -35,6 +38,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             "Default: the qametrics_gate ini value, else enforce."
         ),
     )
+    group.addoption(
+        "--qametrics-report",
+        action="store_true",
+        default=False,
+        help=(
+            "Write the reports (report.html, report.json, slos.csv, series.csv) and the "
+            "mergeable data artifact qametrics-data.json into the report directory."
+        ),
+    )
+    group.addoption(
+        "--qametrics-report-dir",
+        metavar="DIR",
+        default=None,
+        help=(
+            "Directory for the reports, relative to the directory pytest was started in. "
+            "Default: the qametrics_report_dir ini value, else qametrics-report."
+        ),
+    )
+    group.addoption(
+        "--qametrics-formats",
+        metavar="LIST",
+        default=None,
+        help="Comma-separated report formats out of html,json,csv. Default: all three.",
+    )
+    parser.addini("qametrics_report_dir", default="", help="See --qametrics-report-dir.")
+    parser.addini("qametrics_formats", default="", help="See --qametrics-formats.")
     parser.addini(
         "qametrics_slo",
         type="linelist",
@@ -77,11 +106,25 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS] = settings
     config.pluginmanager.register(Recorder(settings.exact_cap), "qametrics-recorder")
     if not hasattr(config, "workerinput"):
-        gatekeeper = Gatekeeper(settings)
+        gatekeeper = Gatekeeper(settings, _report_dir(config, settings), pytest.__version__)
         config.stash[GATEKEEPER] = gatekeeper
         config.pluginmanager.register(gatekeeper, "qametrics-gatekeeper")
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(XdistWatcher(gatekeeper), "qametrics-xdist")
+
+
+def _report_dir(config: pytest.Config, settings: Settings) -> Path | None:
+    if not settings.report:
+        return None
+    directory = config.invocation_params.dir / settings.report_dir
+    try:
+        check_writable(directory)
+    except OSError as err:
+        raise pytest.UsageError(
+            f"pytest-qametrics: cannot write reports to {directory}: {err.strerror or err}; "
+            f"choose a writable directory with --qametrics-report-dir"
+        ) from None
+    return directory
 
 
 @pytest.fixture

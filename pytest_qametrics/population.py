@@ -62,6 +62,17 @@ class LatencyPool:
         if len(self.ok) + len(self.fail) > self.cap:
             self._fold()
 
+    def absorb(self, other: LatencyPool) -> None:
+        """Pool another pool of the same series (a shard's) into this one."""
+        self.ok.extend(other.ok)
+        self.fail.extend(other.fail)
+        for message, count in other.errors.items():
+            add_error(self.errors, message, count)
+        if other.digest is not None:
+            self._digest().merge(other.digest)
+        if len(self.ok) + len(self.fail) > self.cap:
+            self._fold()
+
     def _digest(self) -> LatencyDigest:
         if self.digest is None:
             self.digest = LatencyDigest()

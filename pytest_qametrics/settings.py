@@ -9,12 +9,14 @@ from typing import TypeVar
 from pytest_qametrics.digest import DEFAULT_EXACT_CAP
 from pytest_qametrics.evaluation import GATES, POLICIES, Gate, Policy
 from pytest_qametrics.percentiles import METHODS, PercentileMethod
+from pytest_qametrics.report.formats import FORMATS
 from pytest_qametrics.slo import SloSpec
 from pytest_qametrics.sloline import parse_slo_lines
 
-__all__ = ["Settings", "SettingsError", "read_settings"]
+__all__ = ["Settings", "SettingsError", "formats_from", "read_settings"]
 
 T = TypeVar("T", bound=str)
+_DIR = "qametrics-report"
 
 
 class SettingsError(ValueError):
@@ -30,6 +32,9 @@ class Settings:
     percentile: PercentileMethod
     exact_cap: int
     session_specs: list[SloSpec]
+    report: bool = False
+    report_dir: str = "qametrics-report"
+    formats: tuple[str, ...] = ("html", "json", "csv")
 
 
 def _choice(name: str, value: str, choices: tuple[T, ...]) -> T:
@@ -53,7 +58,23 @@ def read_settings(option: Callable[[str], object], ini: Callable[[str], object])
         ),
         session_specs=parse_slo_lines([str(line) for line in slo_lines or []]),  # type: ignore[attr-defined]
         exact_cap=_positive_int("qametrics_exact_samples", ini("qametrics_exact_samples")),
+        report=bool(option("qametrics_report")),
+        report_dir=str(option("qametrics_report_dir") or ini("qametrics_report_dir") or _DIR),
+        formats=formats_from(option("qametrics_formats") or ini("qametrics_formats")),
     )
+
+
+def formats_from(value: object) -> tuple[str, ...]:
+    """Parse a comma-separated list of report formats."""
+    text = str(value or ",".join(FORMATS))
+    names = [part.strip().lower() for part in text.split(",") if part.strip()]
+    unknown = [name for name in names if name not in FORMATS]
+    if unknown or not names:
+        raise SettingsError(
+            f"qametrics formats {text!r} are not valid; give a comma-separated subset of "
+            f"{','.join(FORMATS)}"
+        )
+    return tuple(dict.fromkeys(names))
 
 
 def _positive_int(name: str, value: object) -> int:

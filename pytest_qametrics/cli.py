@@ -1,0 +1,115 @@
+"""The ``qametrics`` command: ``merge`` judges SLOs over the union of several runs (CI shards)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pytest_qametrics.artifact import (
+    ARTIFACT_NAME,
+    ArtifactError,
+    dump_collector,
+    load_collector,
+    merge_into,
+    write_atomic,
+)
+from pytest_qametrics.collector import Collector
+from pytest_qametrics.digest import DEFAULT_EXACT_CAP
+from pytest_qametrics.evaluation import GATES, POLICIES, evaluate, gate_outcome
+from pytest_qametrics.percentiles import METHODS, PercentileMethod
+from pytest_qametrics.report.files import write_reports
+from pytest_qametrics.report.formats import FORMATS
+from pytest_qametrics.report.model import RunInfo, build_report
+from pytest_qametrics.settings import SettingsError, formats_from
+from pytest_qametrics.summary import summary_lines
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qametrics", description="Work with pytest-qametrics data outside pytest."
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    merge = verbs.add_parser(
+        "merge",
+        help="Judge every SLO over the union of several runs' report directories.",
+        description=(
+            "Pool the qametrics-data.json artifacts of several pytest runs (for example CI "
+            "shards, each run with --qametrics-report), judge every SLO over the union, write "
+            "the reports and exit 1 when an SLO failed."
+        ),
+    )
+    merge.add_argument("inputs", nargs="+", type=Path, help="Report directories or data files.")
+    merge.add_argument("--report-dir", type=Path, required=True, help="Where to write the reports.")
+    merge.add_argument("--formats", default=",".join(FORMATS), help="Subset of html,json,csv.")
+    merge.add_argument("--gate", choices=GATES, default="enforce", help="As --qametrics-gate.")
+    merge.add_argument("--no-data", choices=POLICIES, default="fail", help="As qametrics_no_data.")
+    return parser
+
+
+def _artifact_path(path: Path) -> Path:
+    return path / ARTIFACT_NAME if path.is_dir() else path
+
+
+def _load_all(inputs: list[Path]) -> tuple[Collector, PercentileMethod]:
+    merged = Collector([], DEFAULT_EXACT_CAP)
+    methods: set[str] = set()
+    for path in inputs:
+        collector, method = load_collector(_artifact_path(path), DEFAULT_EXACT_CAP)
+        methods.add(method)
+        merge_into(merged, collector)
+    chosen = [m for m in METHODS if {m} == methods]
+    if not chosen:
+        raise ArtifactError(
+            f"the runs used different percentile definitions ({', '.join(sorted(methods))}); "
+            f"set the same qametrics_percentile in every shard"
+        )
+    return merged, chosen[0]
+
+
+def merge(args: argparse.Namespace) -> int:
+    """Run ``qametrics merge``; return the exit code."""
+    started = datetime.now(timezone.utc)
+    merged, method = _load_all(args.inputs)
+    formats = formats_from(args.formats)
+    verdicts = [] if args.gate == "off" else evaluate(merged.specs, merged.scopes(), method)
+    outcome = gate_outcome(verdicts, args.no_data)
+    failed = (outcome.breached or bool(merged.workers.problems)) and args.gate == "enforce"
+    run = RunInfo(
+        started=started.isoformat(timespec="seconds"),
+        duration=round((datetime.now(timezone.utc) - started).total_seconds(), 3),
+        exit_status=EXIT_FAILED if failed else EXIT_OK,
+        gate=args.gate,
+        pytest_version="-",
+    )
+    report = build_report(verdicts, outcome, merged, method, run)
+    written = write_reports(report, args.report_dir, formats)
+    write_atomic(args.report_dir / ARTIFACT_NAME, dump_collector(merged, method))
+    for problem in merged.workers.problems:
+        print(f"ERROR    {problem}")
+    for lost in merged.workers.lost.values():
+        print(f"LOST     {lost.describe()}")
+    for line in summary_lines(verdicts, outcome, args.gate):
+        print(line)
+    print(f"qametrics: merged {len(args.inputs)} runs; wrote {', '.join(map(str, written))}")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``qametrics`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        return merge(args)
+    except (ArtifactError, SettingsError, OSError) as err:
+        print(f"qametrics {args.verb}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
