@@ -16,7 +16,7 @@ __all__ = [
 ]
 
 Comparison = Literal["<", "<=", ">", ">="]
-ValueKind = Literal["duration", "rate"]
+ValueKind = Literal["duration", "rate", "number"]
 
 #: Percentile statistic names and the quantile each one stands for.
 PERCENTILES: dict[str, float] = {
@@ -34,11 +34,12 @@ class StatisticInfo:
     """How one statistic is compared by default and what its threshold measures."""
 
     name: str
-    default: Comparison
+    #: None for custom metrics, whose direction only the user knows: they must write it.
+    default: Comparison | None
     kind: ValueKind
 
 
-def _table(default: Comparison, kind: ValueKind, *names: str) -> dict[str, StatisticInfo]:
+def _table(default: Comparison | None, kind: ValueKind, *names: str) -> dict[str, StatisticInfo]:
     return {name: StatisticInfo(name, default, kind) for name in names}
 
 
@@ -48,8 +49,37 @@ _LATENCY: dict[str, StatisticInfo] = {
     **_table("<=", "rate", "error_rate"),
 }
 
-#: tracker name -> statistic name -> info. Later trackers add their own tables here.
-TRACKERS: dict[str, dict[str, StatisticInfo]] = {"latency": _LATENCY}
+_AVERAGED = [
+    f"{measure}{average}"
+    for measure in ("precision", "recall", "f1")
+    for average in ("", "_macro", "_micro", "_weighted")
+]
+_ACCURACY: dict[str, StatisticInfo] = _table(
+    ">=",
+    "rate",
+    "accuracy",
+    "balanced_accuracy",
+    *_AVERAGED,
+    "min_class_recall",
+    "min_class_precision",
+)
+_ESCALATION: dict[str, StatisticInfo] = {
+    **_table("<=", "rate", "escalation_rate"),
+    **_table(">=", "rate", "automation_rate", "fcr_rate"),
+    **_table("<=", "duration", "resolution_time_p95", "resolution_time_mean"),
+}
+#: Custom metrics (``metric="name"``): any unit, so every threshold states its comparison.
+_METRIC: dict[str, StatisticInfo] = _table(
+    None, "number", "sum", "count", "mean", "min", "max", *PERCENTILES
+)
+
+#: tracker name -> statistic name -> info. ``metric`` keys apply only with ``metric=``.
+TRACKERS: dict[str, dict[str, StatisticInfo]] = {
+    "latency": _LATENCY,
+    "accuracy": _ACCURACY,
+    "escalation": _ESCALATION,
+    "metric": _METRIC,
+}
 
 
 def statistic_info(tracker: str, statistic: str) -> StatisticInfo | None:
@@ -57,9 +87,11 @@ def statistic_info(tracker: str, statistic: str) -> StatisticInfo | None:
     return TRACKERS.get(tracker, {}).get(statistic)
 
 
-def tracker_of_key(key: str) -> str | None:
-    """Return the tracker whose table holds the marker key ``key``, if any."""
+def tracker_of_key(key: str, custom_metric: bool = False) -> str | None:
+    """Return the tracker a marker key belongs to (``metric`` when a custom metric is named)."""
+    if custom_metric:
+        return "metric" if key in _METRIC else None
     for tracker, table in TRACKERS.items():
-        if key in table:
+        if tracker != "metric" and key in table:
             return tracker
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pytest_qametrics.latency_stats import LatencyStats
+from pytest_qametrics.observations import Observation, observe, selection
 from pytest_qametrics.percentiles import PercentileMethod
 from pytest_qametrics.population import Population
 from pytest_qametrics.slo import SloSpec
@@ -28,10 +28,6 @@ Gate = Literal["enforce", "warn", "off"]
 Policy = Literal["fail", "warn", "pass"]
 GATES: tuple[Gate, ...] = ("enforce", "warn", "off")
 POLICIES: tuple[Policy, ...] = ("fail", "warn", "pass")
-
-#: Where a latency SLO's samples came from.
-FROM_SAMPLES = "latency samples"
-FROM_CALLS = "call durations"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,39 +66,30 @@ def evaluate(
     method: PercentileMethod,
 ) -> list[Verdict]:
     """Judge every spec over the population of its scope (missing scopes are empty)."""
-    cache: dict[tuple[str, str | None], tuple[LatencyStats, str]] = {}
+    cache: dict[tuple[str, str, str | None], Observation] = {}
     verdicts = []
     for spec in specs:
         population = populations.get(spec.scope, Population())
-        key = (spec.scope, spec.operation)
+        key = selection(spec)
         if key not in cache:
-            cache[key] = _latency_stats(population, spec.operation, method)
-        verdicts.append(_judge(spec, population, *cache[key]))
+            cache[key] = observe(spec, population, method)
+        verdicts.append(_judge(spec, population, cache[key]))
     return verdicts
 
 
-def _latency_stats(
-    population: Population, operation: str | None, method: PercentileMethod
-) -> tuple[LatencyStats, str]:
-    samples = population.latency(operation)
-    if samples.count == 0 and operation is None and len(population.call_durations):
-        return population.call_duration_samples().summarize(method), FROM_CALLS
-    return samples.summarize(method), FROM_SAMPLES
-
-
-def _judge(spec: SloSpec, population: Population, stats: LatencyStats, source: str) -> Verdict:
-    n = stats.count
+def _judge(spec: SloSpec, population: Population, seen: Observation) -> Verdict:
     if population.all_skipped:
         return Verdict(spec, "skipped", None, 0, "-", "every test of the group was skipped")
-    observed = stats[spec.statistic]
+    n = seen.samples_for(spec.statistic)
+    observed = seen.value(spec.statistic)
     if n < spec.min_samples or observed is None:
         need = f"at least {spec.min_samples}" if spec.min_samples > 1 else "some"
-        return Verdict(spec, "no_data", None, n, source, f"{n} samples, needs {need}")
-    if compare(float(observed), spec.threshold_spec):
+        return Verdict(spec, "no_data", None, n, seen.source, f"{n} samples, needs {need}")
+    if compare(observed, spec.threshold_spec):
         status: Status = "pass"
     else:
         status = "warn" if spec.severity == "warn" else "fail"
-    return Verdict(spec, status, float(observed), n, source, relative_error=stats.relative_error)
+    return Verdict(spec, status, observed, n, seen.source, relative_error=seen.relative_error)
 
 
 def gate_outcome(verdicts: list[Verdict], no_data: Policy) -> Outcome:

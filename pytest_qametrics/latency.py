@@ -167,8 +167,8 @@ class LatencyTracker:
         """Return statistics of what this test recorded, for one operation or for all."""
         chosen = [
             series
-            for (tracker, name, _), series in self._store.series.items()
-            if tracker == "latency" and (operation is None or name == operation)
+            for (_, name, _), series in self._store.series.items()
+            if isinstance(series, LatencySeries) and (operation is None or name == operation)
         ]
         errors: dict[str, int] = {}
         for s in chosen:

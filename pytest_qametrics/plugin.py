@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from pytest_qametrics.accuracy import ACCURACY_COLUMNS, AccuracyTracker
+from pytest_qametrics.custom_metrics import MetricsRecorder
+from pytest_qametrics.escalation import ESCALATION_COLUMNS, EscalationTracker
 from pytest_qametrics.evaluation import GATES
 from pytest_qametrics.gatekeeper import Gatekeeper, XdistWatcher
 from pytest_qametrics.latency import LatencyTracker
@@ -14,7 +17,7 @@ from pytest_qametrics.report.files import check_writable
 from pytest_qametrics.settings import Settings, SettingsError, read_settings
 from pytest_qametrics.slo import SloError
 
-__all__ = ["latency_tracker"]
+__all__ = ["accuracy_tracker", "escalation_tracker", "latency_tracker", "metrics"]
 
 SETTINGS = pytest.StashKey[Settings]()
 GATEKEEPER = pytest.StashKey[Gatekeeper]()
@@ -80,6 +83,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="How an SLO with no (or too few) samples counts: fail (default), warn or pass.",
     )
     parser.addini(
+        "qametrics_token_prices",
+        type="linelist",
+        default=[],
+        help=(
+            "USD prices per million tokens, one model per line, e.g. "
+            "'gpt-4o input=2.50 output=10.00'; metrics.record_tokens() then records cost_usd."
+        ),
+    )
+    parser.addini(
         "qametrics_exact_samples",
         default="1000000",
         help=(
@@ -127,10 +139,36 @@ def _report_dir(config: pytest.Config, settings: Settings) -> Path | None:
     return directory
 
 
+def _item(request: pytest.FixtureRequest) -> pytest.Item:
+    if not isinstance(request.node, pytest.Item):  # pragma: no cover - function scope
+        raise TypeError("the qametrics fixtures are function-scoped")
+    return request.node
+
+
 @pytest.fixture
 def latency_tracker(request: pytest.FixtureRequest) -> LatencyTracker:
     """Record operation durations for this test; see LatencyTracker.measure() and record()."""
-    item = request.node
-    if not isinstance(item, pytest.Item):  # pragma: no cover - function scope guarantees an item
-        raise TypeError("latency_tracker is a function-scoped fixture")
-    return LatencyTracker(item_state(item).store, request.config.stash[SETTINGS].percentile)
+    store = item_state(_item(request)).store
+    return LatencyTracker(store, request.config.stash[SETTINGS].percentile)
+
+
+@pytest.fixture
+def accuracy_tracker(request: pytest.FixtureRequest) -> AccuracyTracker:
+    """Record predicted vs actual labels for this test; see AccuracyTracker.record()."""
+    store = item_state(_item(request)).store
+    return AccuracyTracker(store.columns("accuracy", "default", ACCURACY_COLUMNS))
+
+
+@pytest.fixture
+def escalation_tracker(request: pytest.FixtureRequest) -> EscalationTracker:
+    """Record how support interactions end for this test; see EscalationTracker.record()."""
+    store = item_state(_item(request)).store
+    return EscalationTracker(store.columns("escalation", "default", ESCALATION_COLUMNS))
+
+
+@pytest.fixture
+def metrics(request: pytest.FixtureRequest) -> MetricsRecorder:
+    """Record custom metric values for this test; see MetricsRecorder.record()."""
+    settings = request.config.stash[SETTINGS]
+    store = item_state(_item(request)).store
+    return MetricsRecorder(store, settings.token_prices, settings.percentile)

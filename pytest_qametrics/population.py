@@ -8,13 +8,17 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from pytest_qametrics.columns import ColumnEntry, ColumnPool
 from pytest_qametrics.digest import DEFAULT_EXACT_CAP, LatencyDigest
 from pytest_qametrics.latency_stats import LatencyStats, summarize_digest, summarize_latency
 from pytest_qametrics.percentiles import PercentileMethod
 from pytest_qametrics.store import SeriesKey, add_error, as_float_array
 from pytest_qametrics.wire import ItemRecord, SeriesEntry
 
-__all__ = ["LatencyPool", "LatencySamples", "Population"]
+__all__ = ["LABEL_COLUMNS", "LatencyPool", "LatencySamples", "Population"]
+
+#: Columns that hold label codes, re-coded when series of several tests pool.
+LABEL_COLUMNS: dict[str, tuple[str, ...]] = {"accuracy": ("predicted", "actual")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,7 @@ class Population:
     def __init__(self, cap: int = DEFAULT_EXACT_CAP) -> None:
         self.cap = cap
         self.series: dict[SeriesKey, LatencyPool] = {}
+        self.columns: dict[SeriesKey, ColumnPool] = {}
         self.call_durations: array[float] = array("d")
         self.items = 0
         self.skipped = 0
@@ -102,10 +107,27 @@ class Population:
     def add_samples(self, record: ItemRecord) -> None:
         """Pool the series of one finished test."""
         for entry in record.series:
+            if isinstance(entry, ColumnEntry):
+                self._column_pool(entry.key).add(entry)
+                continue
             pool = self.series.get(entry.key)
             if pool is None:
                 pool = self.series[entry.key] = LatencyPool(self.cap)
             pool.add(entry)
+
+    def _column_pool(self, key: SeriesKey) -> ColumnPool:
+        pool = self.columns.get(key)
+        if pool is None:
+            pool = self.columns[key] = ColumnPool(LABEL_COLUMNS.get(key[0], ()))
+        return pool
+
+    def column_pool(self, tracker: str, name: str | None = None) -> ColumnPool:
+        """Every column series of ``tracker`` (or of one metric ``name``) pooled into one."""
+        merged = ColumnPool(LABEL_COLUMNS.get(tracker, ()))
+        for (kind, series_name, _), pool in self.columns.items():
+            if kind == tracker and (name is None or series_name == name):
+                merged.absorb(pool)
+        return merged
 
     def add_member(self, record: ItemRecord) -> None:
         """Pool one test of this scope with its outcome and call duration."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
+from pytest_qametrics.custom_metrics import TokenPrice, parse_token_prices
 from pytest_qametrics.digest import DEFAULT_EXACT_CAP
 from pytest_qametrics.evaluation import GATES, POLICIES, Gate, Policy
 from pytest_qametrics.percentiles import METHODS, PercentileMethod
@@ -35,6 +36,7 @@ class Settings:
     report: bool = False
     report_dir: str = "qametrics-report"
     formats: tuple[str, ...] = ("html", "json", "csv")
+    token_prices: dict[str, TokenPrice] = field(default_factory=dict)
 
 
 def _choice(name: str, value: str, choices: tuple[T, ...]) -> T:
@@ -61,7 +63,15 @@ def read_settings(option: Callable[[str], object], ini: Callable[[str], object])
         report=bool(option("qametrics_report")),
         report_dir=str(option("qametrics_report_dir") or ini("qametrics_report_dir") or _DIR),
         formats=formats_from(option("qametrics_formats") or ini("qametrics_formats")),
+        token_prices=_prices(ini("qametrics_token_prices")),
     )
+
+
+def _prices(lines: object) -> dict[str, TokenPrice]:
+    try:
+        return parse_token_prices([str(line) for line in lines or []])  # type: ignore[attr-defined]
+    except ValueError as err:
+        raise SettingsError(str(err)) from None
 
 
 def formats_from(value: object) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ Severity = Literal["fail", "warn"]
 #: The scope name of SLOs declared in the ini file: the whole session's samples.
 SESSION = "session"
 #: Marker keywords that are not thresholds.
-CONTROL_KEYS = ("operation", "group", "min_samples", "severity")
+CONTROL_KEYS = ("operation", "metric", "group", "min_samples", "severity")
 
 
 class SloError(ValueError):
@@ -46,6 +46,7 @@ class SloSpec:
     comparison: Comparison
     threshold: float
     operation: str | None = None
+    metric: str | None = None
     min_samples: int = 1
     severity: Severity = "fail"
     declared_at: str = field(default="", compare=False)
@@ -58,6 +59,8 @@ class SloSpec:
     @property
     def target(self) -> str:
         """The population in words, e.g. ``latency[operation=checkout]``."""
+        if self.metric:
+            return f"metric[name={self.metric}]"
         return f"{self.tracker}[operation={self.operation}]" if self.operation else self.tracker
 
     def to_wire(self) -> dict[str, Any]:
@@ -69,6 +72,7 @@ class SloSpec:
             "comparison": self.comparison,
             "threshold": self.threshold,
             "operation": self.operation,
+            "metric": self.metric,
             "min_samples": self.min_samples,
             "severity": self.severity,
             "declared_at": self.declared_at,
@@ -97,8 +101,9 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 
 def all_keys() -> list[str]:
-    """Every keyword a ``slo`` mark accepts."""
-    return [*CONTROL_KEYS, *(k for table in TRACKERS.values() for k in table)]
+    """Every keyword a ``slo`` mark accepts without ``metric=``."""
+    keys = (k for name, table in TRACKERS.items() if name != "metric" for k in table)
+    return [*CONTROL_KEYS, *keys]
 
 
 def check_min_samples(value: object, where: str) -> int:
@@ -129,14 +134,22 @@ def specs_from_marker(
     where = f"@pytest.mark.slo on {where}"
     if args:
         raise SloError(f"{where}: takes keyword arguments only, e.g. slo(p95=1.0), not {args!r}")
-    unknown = [k for k in kwargs if k not in CONTROL_KEYS and tracker_of_key(k) is None]
+    metric = kwargs.get("metric")
+    custom = metric is not None
+    unknown = [k for k in kwargs if k not in CONTROL_KEYS and tracker_of_key(k, custom) is None]
     if unknown:
         key = unknown[0]
-        raise SloError(f"{where}: unknown key {key!r}{did_you_mean(key, all_keys())}")
+        choices = [*CONTROL_KEYS, *TRACKERS["metric"]] if custom else all_keys()
+        raise SloError(f"{where}: unknown key {key!r}{did_you_mean(key, choices)}")
     thresholds = {k: v for k, v in kwargs.items() if k not in CONTROL_KEYS}
     if not thresholds:
         raise SloError(f"{where}: names no threshold; add one such as p95=1.0 or error_rate=0.01")
     operation = kwargs.get("operation")
+    if operation is not None and any(tracker_of_key(k, custom) != "latency" for k in thresholds):
+        raise SloError(
+            f"{where}: operation= selects latency samples, so it goes only with latency keys "
+            f"such as p95=; put other keys in their own slo mark"
+        )
     scope = check_name("group", kwargs.get("group", default_group), where)
     if scope == SESSION:
         raise SloError(
@@ -146,6 +159,7 @@ def specs_from_marker(
     common: dict[str, Any] = {
         "scope": scope,
         "operation": None if operation is None else check_name("operation", operation, where),
+        "metric": None if metric is None else check_name("metric", metric, where),
         "min_samples": check_min_samples(kwargs.get("min_samples", 1), where),
         "severity": check_severity(kwargs.get("severity", "fail"), where),
         "declared_at": where,
@@ -154,7 +168,7 @@ def specs_from_marker(
 
 
 def _spec(key: str, raw: object, common: dict[str, Any], where: str) -> SloSpec:
-    tracker = tracker_of_key(key)
+    tracker = tracker_of_key(key, common["metric"] is not None)
     info = statistic_info(tracker, key) if tracker else None
     if tracker is None or info is None:  # pragma: no cover - filtered by the caller
         raise SloError(f"{where}: unknown key {key!r}")

@@ -23,7 +23,7 @@ _LINE = re.compile(
     r"^(?P<tracker>[A-Za-z_]+)(?:\[(?P<selectors>[^\]]*)\])?\.(?P<statistic>[A-Za-z0-9_]+)"
     r"\s*(?P<op><=|>=|<|>)\s*(?P<value>[^\s]+)(?P<options>(?:\s+\S+)*)\s*$"
 )
-_SELECTORS = {"latency": ("operation",)}
+_SELECTORS = {"latency": ("operation",), "metric": ("name",)}
 _OPTIONS = ("min_samples", "severity")
 _SYNTAX = "tracker[selector=value].statistic <op> threshold [min_samples=N] [severity=warn]"
 
@@ -58,6 +58,8 @@ def parse_slo_line(text: str, where: str) -> SloSpec:
     except ThresholdError as err:
         raise SloError(f"{where}: {err}") from None
     selectors = _pairs(match.group("selectors") or "", ",", _SELECTORS.get(tracker, ()), where)
+    if tracker == "metric" and "name" not in selectors:
+        raise SloError(f"{where}: name the custom metric, e.g. 'metric[name=cost_usd].sum <= 2.00'")
     options = _pairs(match.group("options"), None, _OPTIONS, where)
     return SloSpec(
         scope=SESSION,
@@ -66,6 +68,7 @@ def parse_slo_line(text: str, where: str) -> SloSpec:
         comparison=threshold.comparison,
         threshold=threshold.value,
         operation=selectors.get("operation"),
+        metric=selectors.get("name"),
         min_samples=check_min_samples(_as_int(options.get("min_samples", "1"), where), where),
         severity=check_severity(options.get("severity", "fail"), where),
         declared_at=where,

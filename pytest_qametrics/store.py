@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from pytest_qametrics.columns import ColumnSeries
 from pytest_qametrics.digest import DEFAULT_EXACT_CAP, LatencyDigest
 
 __all__ = [
@@ -108,7 +109,7 @@ class ItemStore:
     __slots__ = ("series",)
 
     def __init__(self) -> None:
-        self.series: dict[SeriesKey, LatencySeries] = {}
+        self.series: dict[SeriesKey, LatencySeries | ColumnSeries] = {}
 
     def __bool__(self) -> bool:
         return any(len(s) for s in self.series.values())
@@ -127,6 +128,20 @@ class ItemStore:
                     f"not {type(operation).__name__} {operation!r}"
                 )
             series = self.series[key] = LatencySeries()
+        if not isinstance(series, LatencySeries):  # pragma: no cover - keys are per tracker
+            raise TypeError(f"series {key} is not a latency series")
+        return series
+
+    def columns(
+        self, tracker: str, name: str, layout: dict[str, str], tags: Tags = ()
+    ) -> ColumnSeries:
+        """Return the column series ``tracker``/``name``/``tags``, creating it on first use."""
+        key = (tracker, name, tags)
+        series = self.series.get(key)
+        if series is None:
+            series = self.series[key] = ColumnSeries(layout)
+        if not isinstance(series, ColumnSeries):  # pragma: no cover - keys are per tracker
+            raise TypeError(f"series {key} is not a column series")
         return series
 
     def to_wire(self, cap: int = DEFAULT_EXACT_CAP) -> list[dict[str, Any]]:

@@ -36,11 +36,16 @@ def parse_threshold(raw: object, info: StatisticInfo) -> Threshold:
             f"{_example(info)!r}, not {type(raw).__name__} {raw!r}"
         )
     if isinstance(raw, str):
-        comparison, value = _parse_string(raw, info)
+        op, value = _parse_string(raw, info)
     else:
-        comparison, value = info.default, float(raw)
+        op, value = info.default, float(raw)
+    if op is None:
+        raise ThresholdError(
+            f"{info.name}={raw!r}: a custom metric has no default direction; state the "
+            f"comparison, e.g. {info.name}='<={raw}' or {info.name}='>={raw}'"
+        )
     _check_range(value, info, raw)
-    return Threshold(comparison, value)
+    return Threshold(op, value)
 
 
 def compare(observed: float, threshold: Threshold) -> bool:
@@ -55,7 +60,7 @@ def compare(observed: float, threshold: Threshold) -> bool:
     return observed > limit
 
 
-def _parse_string(raw: str, info: StatisticInfo) -> tuple[Comparison, float]:
+def _parse_string(raw: str, info: StatisticInfo) -> tuple[Comparison | None, float]:
     match = _PATTERN.match(raw)
     if match is None:
         raise ThresholdError(
@@ -75,7 +80,11 @@ def _unit_factor(unit: str, info: StatisticInfo, raw: str) -> float:
         return _DURATION_UNITS[unit]
     if info.kind == "rate" and unit == "%":
         return 0.01
-    allowed = "us, ms or s" if info.kind == "duration" else "% (or none, for a fraction)"
+    allowed = {
+        "duration": "us, ms or s",
+        "rate": "% (or none, for a fraction)",
+        "number": "no unit (a plain number in the metric's own unit)",
+    }[info.kind]
     raise ThresholdError(f"{info.name}={raw!r} has unit {unit!r}; {info.name} takes {allowed}")
 
 
@@ -92,4 +101,7 @@ def _check_range(value: float, info: StatisticInfo, raw: object) -> None:
 
 
 def _example(info: StatisticInfo) -> str:
-    return f"{info.default}500ms" if info.kind == "duration" else f"{info.default}0.95"
+    op = info.default or "<="
+    if info.kind == "duration":
+        return f"{op}500ms"
+    return f"{op}0.95" if info.kind == "rate" else f"{op}2.5"

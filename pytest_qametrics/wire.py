@@ -9,6 +9,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from pytest_qametrics.columns import ColumnEntry
 from pytest_qametrics.digest import DEFAULT_EXACT_CAP, LatencyDigest
 from pytest_qametrics.slo import SloSpec
 from pytest_qametrics.store import ItemStore, SeriesKey
@@ -57,7 +58,7 @@ class ItemRecord:
     specs: tuple[SloSpec, ...]
     outcome: Outcome
     call_duration: float | None
-    series: tuple[SeriesEntry, ...]
+    series: tuple[SeriesEntry | ColumnEntry, ...]
 
     @property
     def sample_count(self) -> int:
@@ -121,10 +122,13 @@ def _call_duration(value: object) -> float | None:
     return float(value)
 
 
-def _series(entry: Mapping[str, Any]) -> SeriesEntry:
+def _series(entry: Mapping[str, Any]) -> SeriesEntry | ColumnEntry:
     tags = tuple((str(k), str(v)) for k, v in entry["tags"])
+    key = (str(entry["tracker"]), str(entry["name"]), tags)
+    if key[0] != "latency":
+        return ColumnEntry.from_wire(key, entry)
     return SeriesEntry(
-        key=(str(entry["tracker"]), str(entry["name"]), tags),
+        key=key,
         ok=np.frombuffer(entry["ok"], dtype="<f8").astype(np.float64, copy=False),
         fail=np.frombuffer(entry["fail"], dtype="<f8").astype(np.float64, copy=False),
         errors={str(k): int(v) for k, v in entry["errors"].items()},

@@ -1,0 +1,69 @@
+"""What each tracker's statistics are over a population: the numbers SLOs are judged on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pytest_qametrics.accuracy import summarize_accuracy
+from pytest_qametrics.custom_metrics import summarize_metric
+from pytest_qametrics.escalation import summarize_escalation
+from pytest_qametrics.percentiles import PercentileMethod
+from pytest_qametrics.population import Population
+from pytest_qametrics.slo import SloSpec
+
+__all__ = ["FROM_CALLS", "FROM_SAMPLES", "Observation", "observe"]
+
+#: Where a latency SLO's samples came from.
+FROM_SAMPLES = "latency samples"
+FROM_CALLS = "call durations"
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """A tracker's statistics over one selection of a population."""
+
+    stats: Any
+    count: int
+    source: str
+    relative_error: float = 0.0
+
+    def value(self, statistic: str) -> float | None:
+        """The statistic's value, or None when it is undefined (no samples)."""
+        value = self.stats[statistic]
+        return None if value is None else float(value)
+
+    def samples_for(self, statistic: str) -> int:
+        """How many samples the statistic rests on (resolution times may be fewer)."""
+        if statistic.startswith("resolution_time_"):
+            return int(self.stats["resolution_time_count"])
+        return self.count
+
+
+def selection(spec: SloSpec) -> tuple[str, str, str | None]:
+    """The cache key of the samples a spec looks at."""
+    return (spec.scope, spec.tracker, spec.operation or spec.metric)
+
+
+def observe(spec: SloSpec, population: Population, method: PercentileMethod) -> Observation:
+    """Compute the statistics of the samples ``spec`` selects in ``population``."""
+    if spec.tracker == "latency":
+        samples = population.latency(spec.operation)
+        source = FROM_SAMPLES
+        if samples.count == 0 and spec.operation is None and len(population.call_durations):
+            samples, source = population.call_duration_samples(), FROM_CALLS
+        stats = samples.summarize(method)
+        return Observation(stats, stats.count, source, stats.relative_error)
+    pool = population.column_pool(spec.tracker, spec.metric)
+    columns = pool.arrays()
+    if spec.tracker == "accuracy":
+        accuracy = summarize_accuracy(columns, pool.labels)
+        return Observation(accuracy, accuracy.count, "classifications")
+    if spec.tracker == "escalation":
+        escalation = summarize_escalation(columns)
+        return Observation(escalation, escalation.count, "interactions")
+    values = columns.get("value", np.empty(0)).astype(np.float64)
+    metric = summarize_metric(values, method)
+    return Observation(metric, metric.count, f"metric {spec.metric}")
