@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from pytest_qametrics.collector import Collector
+from pytest_qametrics.columns import ColumnEntry, ColumnPool
 from pytest_qametrics.digest import LatencyDigest
 from pytest_qametrics.population import LatencyPool, Population
 from pytest_qametrics.slo import SloSpec
@@ -87,6 +88,25 @@ def _population_data(population: Population) -> dict[str, Any]:
             {"tracker": key[0], "name": key[1], "tags": [list(t) for t in key[2]], **_pool_data(p)}
             for key, p in population.series.items()
         ],
+        "columns": [
+            {"tracker": key[0], "name": key[1], "tags": [list(t) for t in key[2]], **_columns(p)}
+            for key, p in population.columns.items()
+        ],
+    }
+
+
+def _columns(pool: ColumnPool) -> dict[str, Any]:
+    arrays = pool.arrays()
+    return {
+        "columns": {
+            name: [
+                "q" if values.dtype.kind == "i" else "d",
+                _b64(values.astype("<i8" if values.dtype.kind == "i" else "<f8").tobytes()),
+            ]
+            for name, values in arrays.items()
+        },
+        "labels": pool.labels,
+        "examples": pool.examples,
     }
 
 
@@ -123,6 +143,14 @@ def _load_population(data: dict[str, Any], cap: int) -> Population:
             pool.digest = LatencyDigest.from_wire(wire)
         key = (str(entry["tracker"]), str(entry["name"]), tuple((k, v) for k, v in entry["tags"]))
         population.series[key] = pool
+    for entry in data.get("columns", []):
+        key = (str(entry["tracker"]), str(entry["name"]), tuple((k, v) for k, v in entry["tags"]))
+        wire = {
+            "columns": {n: [c, base64.b64decode(b)] for n, (c, b) in entry["columns"].items()},
+            "labels": entry["labels"],
+            "examples": entry["examples"],
+        }
+        population.column_pool_for(key).add(ColumnEntry.from_wire(key, wire))
     return population
 
 
@@ -174,3 +202,5 @@ def _merge_population(target: Population, other: Population) -> None:
             target.series[key] = pool
         else:
             mine.absorb(pool)
+    for key, columns in other.columns.items():
+        target.column_pool_for(key).absorb(columns)

@@ -108,14 +108,15 @@ class Population:
         """Pool the series of one finished test."""
         for entry in record.series:
             if isinstance(entry, ColumnEntry):
-                self._column_pool(entry.key).add(entry)
+                self.column_pool_for(entry.key).add(entry)
                 continue
             pool = self.series.get(entry.key)
             if pool is None:
                 pool = self.series[entry.key] = LatencyPool(self.cap)
             pool.add(entry)
 
-    def _column_pool(self, key: SeriesKey) -> ColumnPool:
+    def column_pool_for(self, key: SeriesKey) -> ColumnPool:
+        """The pool of one column series, created on first use."""
         pool = self.columns.get(key)
         if pool is None:
             pool = self.columns[key] = ColumnPool(LABEL_COLUMNS.get(key[0], ()))

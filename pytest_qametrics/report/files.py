@@ -41,7 +41,7 @@ def _slos_csv(report: dict[str, Any]) -> str:
 
 def _series_csv(report: dict[str, Any]) -> str:
     rows: list[list[object]] = [
-        [s["scope"], s["tracker"], s["name"], name, value, s["relative_error"]]
+        [s["scope"], s["tracker"], s["name"], name, value, s.get("relative_error", 0.0)]
         for s in report["series"]
         for name, value in s["statistics"].items()
     ]

@@ -26,7 +26,7 @@ table { border-collapse: collapse; width: 100%; margin-top: .5rem; }
 th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #dde2e7; }
 th { background: #f4f6f8; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .tag { display: inline-block; padding: 0 .45rem; border-radius: 4px; font-weight: 600; }
-code { font-size: 12px; }
+code { font-size: 12px; } .stat { margin-right: .8rem; white-space: nowrap; }
 </style>
 </head>
 <body>
@@ -68,15 +68,14 @@ code { font-size: 12px; }
 </table>
 <h2>Series</h2>
 <table>
-<thead><tr><th>scope</th><th>series</th>
-{% for name in statistic_names %}<th>{{ name }}</th>{% endfor %}</tr></thead>
+<thead><tr><th>scope</th><th>series</th><th>statistics</th></tr></thead>
 <tbody>
 {% for series in report.series %}
 <tr><td><code>{{ series.scope }}</code></td><td>{{ series.tracker }} {{ series.name }}</td>
-{% for name in statistic_names %}
-<td class="num">{{ "%.6g" | format(series.statistics[name]) if series.statistics[name]
-  is not none else "-" }}</td>
-{% endfor %}</tr>
+<td>{% for name, value in series.statistics.items() %}
+<span class="stat">{{ name }}
+  <b>{{ "%.6g" | format(value) if value is not none else "-" }}</b></span>
+{% endfor %}</td></tr>
 {% endfor %}
 </tbody>
 </table>
@@ -89,5 +88,4 @@ _ENVIRONMENT = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefi
 
 def render_html(report: dict[str, Any]) -> str:
     """Return the page for ``report``."""
-    names = list(report["series"][0]["statistics"]) if report["series"] else []
-    return _ENVIRONMENT.from_string(_TEMPLATE).render(report=report, statistic_names=names)
+    return _ENVIRONMENT.from_string(_TEMPLATE).render(report=report)
