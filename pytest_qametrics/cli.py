@@ -80,7 +80,9 @@ def merge(args: argparse.Namespace) -> int:
     formats = formats_from(args.formats)
     verdicts = [] if args.gate == "off" else evaluate(merged.specs, merged.scopes(), method)
     outcome = gate_outcome(verdicts, args.no_data)
-    failed = (outcome.breached or bool(merged.workers.problems)) and args.gate == "enforce"
+    # a shard's lost worker fails the union too (fail closed), as it failed the shard's own run
+    incomplete = bool(merged.workers.problems or merged.workers.lost)
+    failed = (outcome.breached or incomplete) and args.gate == "enforce"
     run = RunInfo(
         started=started.isoformat(timespec="seconds"),
         duration=round((datetime.now(timezone.utc) - started).total_seconds(), 3),

@@ -25,6 +25,7 @@ class Collector:
         self.groups: dict[str, Population] = {}
         self.workers = WorkerLedger()
         self._specs: dict[SloSpec, None] = dict.fromkeys(session_specs)
+        self._declared: dict[str, tuple[str, ...]] = {}
 
     @property
     def specs(self) -> list[SloSpec]:
@@ -37,6 +38,11 @@ class Collector:
         """Add SLOs that arrived another way (a shard's data artifact)."""
         for spec in specs:
             self._specs.setdefault(spec)
+
+    def declare(self, nodeid: str, specs: tuple[SloSpec, ...]) -> None:
+        """Note the SLOs of a test that started; they count even if its payload never comes."""
+        self.add_specs(list(specs))
+        self._declared[nodeid] = tuple(dict.fromkeys(spec.scope for spec in specs))
 
     def add_record(self, record: ItemRecord, worker: str | None = None) -> None:
         """Pool one finished test into the session and into each group it belongs to."""
@@ -73,7 +79,7 @@ class Collector:
         if nodeid is None:
             return {SESSION, *self.groups}
         function = nodeid.split("[", 1)[0]
-        touched = {SESSION, function}
+        touched = {SESSION, function, *self._declared.get(nodeid, ())}
         for scope, population in self.groups.items():
             if any(member.split("[", 1)[0] == function for member in population.nodeids):
                 touched.add(scope)

@@ -103,10 +103,11 @@ def summarize_metric(values: npt.NDArray[np.float64], method: PercentileMethod) 
     if n == 0:
         return MetricStats(0, 0.0, *([None] * 9))
     quantiles = percentiles(values, list(PERCENTILES.values()), method)
+    total = math.fsum(values.tolist())  # correctly rounded: the same in any arrival order
     return MetricStats(
         n,
-        float(values.sum()),
-        float(values.mean()),
+        total,
+        total / n,
         float(values.min()),
         float(values.max()),
         *quantiles,

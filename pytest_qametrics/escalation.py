@@ -207,7 +207,7 @@ def _times(times: npt.NDArray[np.float64]) -> dict[str, Any]:
     ordered = np.sort(times)
     return {
         "resolution_time_count": int(times.size),
-        "resolution_time_mean": float(times.mean()),
+        "resolution_time_mean": math.fsum(ordered.tolist()) / times.size,
         "resolution_time_median": float(np.median(times)),
         "resolution_time_p95": float(ordered[nearest_rank(0.95, times.size) - 1]),
         "resolution_time_min": float(ordered[0]),

@@ -12,12 +12,12 @@ import pytest
 from pytest_qametrics.artifact import ARTIFACT_NAME, dump_collector, write_atomic
 from pytest_qametrics.collector import Collector
 from pytest_qametrics.evaluation import Outcome, Verdict, evaluate, gate_outcome
-from pytest_qametrics.recorder import REPORT_ATTRIBUTE
+from pytest_qametrics.recorder import DECLARED_ATTRIBUTE, REPORT_ATTRIBUTE
 from pytest_qametrics.report.files import write_reports
 from pytest_qametrics.report.model import RunInfo, build_report
 from pytest_qametrics.settings import Settings
 from pytest_qametrics.summary import summary_lines
-from pytest_qametrics.wire import WireError, decode_item
+from pytest_qametrics.wire import WireError, decode_item, decode_specs
 
 __all__ = ["Gatekeeper", "XdistWatcher", "worker_of"]
 
@@ -55,12 +55,16 @@ class Gatekeeper:
             self.collector.workers.crashed_while(worker, report.nodeid)
             return
         self.collector.add_test_phase(report.when, report.outcome, report.duration)
+        declared = getattr(report, DECLARED_ATTRIBUTE, None)
         payload = getattr(report, REPORT_ATTRIBUTE, None)
-        if payload is None:
+        if declared is None and payload is None:
             return
         source = f"worker {worker} (test {report.nodeid})" if worker else f"test {report.nodeid}"
         try:
-            self.collector.add_record(decode_item(payload, source), worker)
+            if declared is not None:
+                self.collector.declare(report.nodeid, decode_specs(declared, source))
+            if payload is not None:
+                self.collector.add_record(decode_item(payload, source), worker)
         except WireError as err:
             self.problems.append(str(err))
 
@@ -98,7 +102,7 @@ class Gatekeeper:
     def _judge(self, session: pytest.Session) -> None:
         collector = self.collector
         problems = [*self.problems, *collector.workers.problems]
-        if collector.session.items == 0 and session.exitstatus != pytest.ExitCode.OK:
+        if collector.session.items == 0:  # e.g. exit code 5, an error, or --collect-only (0)
             if collector.specs:
                 self.not_judged = (
                     f"qametrics: no test ran (exit code {int(session.exitstatus)}), so "
@@ -109,7 +113,8 @@ class Gatekeeper:
         verdicts = self._flag_lost(verdicts)
         outcome = gate_outcome(verdicts, self.settings.no_data)
         self.result = (verdicts, outcome)
-        failed = outcome.breached or bool(problems)
+        # A lost worker fails closed: its SLOs may lack samples even when every test passed.
+        failed = outcome.breached or bool(problems) or bool(collector.workers.lost)
         if failed and self.settings.gate == "enforce" and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -72,17 +73,21 @@ def summarize_latency(
     if n == 0:
         return _empty_stats(method, errors)
     p50, p75, p90, p95, p99, p999 = percentiles(values, list(PERCENTILES.values()), method)
+    # fsum is correctly rounded, so the mean and stdev do not depend on the order the samples
+    # arrived in: xdist workers and CI shards give exactly the serial run's numbers.
+    mean = math.fsum(values.tolist()) / n
+    squares = math.fsum(((values - mean) ** 2).tolist())
     return LatencyStats(
         count=n,
         success_count=successes,
         failure_count=n - successes,
         success_rate=successes / n,
         error_rate=(n - successes) / n,
-        mean=float(values.mean()),
+        mean=mean,
         median=float(np.median(values)),
         min=float(values.min()),
         max=float(values.max()),
-        stdev=float(values.std(ddof=1)) if n > 1 else 0.0,
+        stdev=math.sqrt(squares / (n - 1)) if n > 1 else 0.0,
         p50=p50,
         p75=p75,
         p90=p90,

@@ -12,10 +12,13 @@ from pytest_qametrics.timing import recording_target
 from pytest_qametrics.wire import Outcome, encode_item
 from pytest_qametrics.workers import WORKER_OUTPUT_KEY, worker_totals
 
-__all__ = ["REPORT_ATTRIBUTE", "ItemState", "Recorder", "item_state"]
+__all__ = ["DECLARED_ATTRIBUTE", "REPORT_ATTRIBUTE", "ItemState", "Recorder", "item_state"]
 
 #: The TestReport attribute that carries a test's payload (it travels with xdist reports).
 REPORT_ATTRIBUTE = "qametrics"
+#: The setup report's attribute that declares the test's SLOs before it runs, so that a worker
+#: crashing during the test cannot make them vanish (they are judged as having no data).
+DECLARED_ATTRIBUTE = "qametrics_declared"
 
 
 class ItemState:
@@ -113,6 +116,8 @@ class Recorder:
         report = yield
         state = item_state(item)
         state.observe(report)
+        if report.when == "setup" and state.specs:
+            setattr(report, DECLARED_ATTRIBUTE, [spec.to_wire() for spec in state.specs])
         if report.when == "teardown" and (state.specs or state.store):
             payload = encode_item(
                 item.nodeid,

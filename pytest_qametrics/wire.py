@@ -21,6 +21,7 @@ __all__ = [
     "SeriesEntry",
     "WireError",
     "decode_item",
+    "decode_specs",
     "encode_item",
 ]
 
@@ -106,6 +107,16 @@ def decode_item(data: object, source: str) -> ItemRecord:
         )
     except (AttributeError, KeyError, TypeError, ValueError) as err:
         raise WireError(f"qametrics payload from {source} is damaged: {err!r}") from err
+
+
+def decode_specs(data: object, source: str) -> tuple[SloSpec, ...]:
+    """Decode the SLO specs a test declares on its setup report (``[spec.to_wire(), ...]``)."""
+    try:
+        if not isinstance(data, list):
+            raise TypeError(f"expected a list of SLO specs, got {type(data).__name__}")
+        return tuple(SloSpec.from_wire(spec) for spec in data)
+    except (AttributeError, KeyError, TypeError, ValueError) as err:
+        raise WireError(f"qametrics SLO declaration from {source} is damaged: {err!r}") from err
 
 
 def _outcome(value: object) -> Outcome:

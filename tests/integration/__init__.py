@@ -1,0 +1,1 @@
+"""Integration tests: real pytest runs of small inner projects through the pytester fixture."""
