@@ -105,7 +105,11 @@ def _window_cdf(n: int, p: float) -> tuple[int, npt.NDArray[np.float64]]:
 
 
 def binomial_ppf(q: float, n: int, p: float) -> int:
-    """Return the smallest k with P(Binomial(n, p) <= k) >= q, for 0 < q < 1."""
+    """Return the smallest k with P(Binomial(n, p) <= k) >= q, for 0 < q < 1.
+
+    Exact to the float resolution of the cdf for q above 1e-20 (the summation window leaves out
+    less than 2e-26 of the mass); costs about 0.2-0.4 ms at n = 1e6.
+    """
     if not 0.0 < q < 1.0:
         raise ValueError(f"q must be strictly between 0 and 1, got {q!r}")
     if n < 0 or not 0.0 <= p <= 1.0:
@@ -288,7 +292,20 @@ def bootstrap_counts_interval(
     rows = max(1, _CHUNK_BYTES // (8 * counts.size))
     probabilities = counts / total
     blocks = [
-        statistic(rng.multinomial(total, probabilities, size=min(rows, resamples - done)))
+        _per_row(statistic, rng.multinomial(total, probabilities, size=min(rows, resamples - done)))
         for done in range(0, resamples, rows)
     ]
-    return _percentile_interval(np.concatenate(blocks).astype(np.float64), confidence)
+    return _percentile_interval(np.concatenate(blocks), confidence)
+
+
+def _per_row(
+    statistic: Callable[[npt.NDArray[np.int64]], npt.NDArray[np.float64]],
+    block: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float64]:
+    values = np.asarray(statistic(block), dtype=np.float64)
+    if values.shape != (block.shape[0],):
+        raise ValueError(
+            f"the statistic must return one value per row: shape ({block.shape[0]},), "
+            f"got {values.shape}"
+        )
+    return values
