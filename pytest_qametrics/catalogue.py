@@ -6,12 +6,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "CONFUSION_STATISTICS",
+    "MEANS",
     "PERCENTILES",
+    "QUANTILE_OF",
+    "RATES",
     "TRACKERS",
     "Comparison",
     "StatisticInfo",
     "ValueKind",
     "statistic_info",
+    "supports_confidence",
     "tracker_of_key",
 ]
 
@@ -95,3 +100,23 @@ def tracker_of_key(key: str, custom_metric: bool = False) -> str | None:
         if tracker != "metric" and key in table:
             return tracker
     return None
+
+
+#: The quantile each quantile-like statistic stands for.
+QUANTILE_OF: dict[str, float] = {**PERCENTILES, "median": 0.5, "resolution_time_p95": 0.95}
+#: Statistics that are means of samples.
+MEANS = ("mean", "resolution_time_mean")
+#: Rates of good or bad samples among n (Wilson intervals).
+RATES = ("success_rate", "error_rate", "accuracy", "escalation_rate", "automation_rate", "fcr_rate")
+#: Statistics of a confusion matrix (bootstrap or per-class intervals).
+CONFUSION_STATISTICS = (*_AVERAGED, "balanced_accuracy", "min_class_recall", "min_class_precision")
+
+
+def supports_confidence(statistic: str) -> bool:
+    """Whether ``confidence=`` means something for ``statistic`` (max, min and sums do not)."""
+    return (
+        statistic in QUANTILE_OF
+        or statistic in MEANS
+        or statistic in RATES
+        or statistic in CONFUSION_STATISTICS
+    )

@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument("--formats", default=",".join(FORMATS), help="Subset of html,json,csv.")
     merge.add_argument("--gate", choices=GATES, default="enforce", help="As --qametrics-gate.")
     merge.add_argument("--no-data", choices=POLICIES, default="fail", help="As qametrics_no_data.")
+    merge.add_argument(
+        "--inconclusive", choices=POLICIES, default="warn", help="As qametrics_inconclusive."
+    )
     return parser
 
 
@@ -79,7 +82,7 @@ def merge(args: argparse.Namespace) -> int:
     merged, method = _load_all(args.inputs)
     formats = formats_from(args.formats)
     verdicts = [] if args.gate == "off" else evaluate(merged.specs, merged.scopes(), method)
-    outcome = gate_outcome(verdicts, args.no_data)
+    outcome = gate_outcome(verdicts, args.no_data, args.inconclusive)
     # a shard's lost worker fails the union too (fail closed), as it failed the shard's own run
     incomplete = bool(merged.workers.problems or merged.workers.lost)
     failed = (outcome.breached or incomplete) and args.gate == "enforce"

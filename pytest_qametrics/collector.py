@@ -59,12 +59,12 @@ class Collector:
 
     def add_test_phase(self, when: str, outcome: str, duration: float) -> None:
         """Count a test phase for the session: call durations and skips of every test."""
-        if when == "call" and outcome != "skipped":
+        if when == "teardown":
             self.session.items += 1
-            self.session.call_durations.append(duration)
-        elif outcome == "skipped" and when in ("setup", "call"):
-            self.session.items += 1
+        elif outcome == "skipped":
             self.session.skipped += 1
+        elif when == "call":
+            self.session.call_durations.append(duration)
 
     def scopes(self) -> dict[str, Population]:
         """Every scope's population by name, the session's under ``"session"``."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from pytest_qametrics.observations import Observation, observe, selection
@@ -10,6 +10,12 @@ from pytest_qametrics.percentiles import PercentileMethod
 from pytest_qametrics.population import Population
 from pytest_qametrics.slo import SloSpec
 from pytest_qametrics.thresholds import compare
+from pytest_qametrics.uncertainty import (
+    Budget,
+    assess_budget,
+    confidence_interval,
+    samples_needed,
+)
 
 __all__ = [
     "GATES",
@@ -23,7 +29,7 @@ __all__ = [
     "gate_outcome",
 ]
 
-Status = Literal["pass", "fail", "warn", "no_data", "skipped"]
+Status = Literal["pass", "fail", "warn", "no_data", "inconclusive", "skipped"]
 Gate = Literal["enforce", "warn", "off"]
 Policy = Literal["fail", "warn", "pass"]
 GATES: tuple[Gate, ...] = ("enforce", "warn", "off")
@@ -44,6 +50,12 @@ class Verdict:
     relative_error: float = 0.0
     #: Workers lost during the run whose samples this SLO's population may lack.
     lost_from: tuple[str, ...] = ()
+    #: With ``confidence=``: the one-sided lower and upper bounds of the statistic.
+    interval: tuple[float, float] | None = None
+    #: Bad samples allowed by the threshold at this n, and how many there were.
+    budget: Budget | None = None
+    #: Samples that could decide an inconclusive or data-less SLO, when estimable.
+    needed: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,22 +94,50 @@ def _judge(spec: SloSpec, population: Population, seen: Observation) -> Verdict:
         return Verdict(spec, "skipped", None, 0, "-", "every test of the group was skipped")
     n = seen.samples_for(spec.statistic)
     observed = seen.value(spec.statistic)
+    budget = assess_budget(spec, seen) if observed is not None else None
+    needed = samples_needed(spec, seen, spec.confidence) if spec.confidence else None
     if n < spec.min_samples or observed is None:
-        need = f"at least {spec.min_samples}" if spec.min_samples > 1 else "some"
-        return Verdict(spec, "no_data", None, n, seen.source, f"{n} samples, needs {need}")
+        want = f"at least {spec.min_samples}" if spec.min_samples > 1 else "some"
+        reason = f"{n} samples, needs {want}"
+        return Verdict(spec, "no_data", None, n, seen.source, reason, needed=needed)
+    verdict = Verdict(
+        spec, "pass", observed, n, seen.source, "", seen.relative_error, budget=budget
+    )
+    if spec.confidence is None:
+        return _point_verdict(verdict, observed)
+    interval = confidence_interval(spec, seen, spec.confidence)
+    if interval is None:  # pragma: no cover - n > 0 always yields an interval
+        return _point_verdict(verdict, observed)
+    bounds = (interval.low, interval.high)
+    status = _interval_status(spec, interval.low, interval.high)
+    if status == "fail" and spec.severity == "warn":
+        status = "warn"
+    reason = "the interval straddles the threshold" if status == "inconclusive" else ""
+    return replace(verdict, status=status, interval=bounds, needed=needed, reason=reason)
+
+
+def _point_verdict(verdict: Verdict, observed: float) -> Verdict:
+    spec = verdict.spec
     if compare(observed, spec.threshold_spec):
-        status: Status = "pass"
-    else:
-        status = "warn" if spec.severity == "warn" else "fail"
-    return Verdict(spec, status, observed, n, seen.source, relative_error=seen.relative_error)
+        return verdict
+    return replace(verdict, status="warn" if spec.severity == "warn" else "fail")
 
 
-def gate_outcome(verdicts: list[Verdict], no_data: Policy) -> Outcome:
-    """Sort verdicts into failing and warning ones under the ``qametrics_no_data`` policy."""
-    failing = tuple(
-        v for v in verdicts if v.status == "fail" or (v.status == "no_data" and no_data == "fail")
-    )
-    warning = tuple(
-        v for v in verdicts if v.status == "warn" or (v.status == "no_data" and no_data == "warn")
-    )
+def _interval_status(spec: SloSpec, low: float, high: float) -> Status:
+    """Pass when the whole interval satisfies the threshold, fail when none of it does."""
+    threshold = spec.threshold_spec
+    if compare(low, threshold) and compare(high, threshold):
+        return "pass"
+    if not compare(low, threshold) and not compare(high, threshold):
+        return "fail"
+    return "inconclusive"
+
+
+def gate_outcome(
+    verdicts: list[Verdict], no_data: Policy, inconclusive: Policy = "warn"
+) -> Outcome:
+    """Sort verdicts into failing and warning ones under the two policies."""
+    policy = {"fail": "fail", "warn": "warn", "no_data": no_data, "inconclusive": inconclusive}
+    failing = tuple(v for v in verdicts if policy.get(v.status) == "fail")
+    warning = tuple(v for v in verdicts if policy.get(v.status) == "warn")
     return Outcome(failing, warning, len(verdicts))

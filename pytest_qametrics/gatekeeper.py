@@ -21,7 +21,13 @@ from pytest_qametrics.wire import WireError, decode_item, decode_specs
 
 __all__ = ["Gatekeeper", "XdistWatcher", "worker_of"]
 
-_COLOURS = {"PASS": "green", "FAIL": "red", "WARN": "yellow", "NO DATA": "yellow"}
+_COLOURS = {
+    "PASS": "green",
+    "FAIL": "red",
+    "WARN": "yellow",
+    "NO DATA": "yellow",
+    "UNSURE": "yellow",
+}
 #: The ``when`` of the report xdist makes for a test whose worker crashed.
 _CRASH_PHASE = "???"
 
@@ -111,7 +117,7 @@ class Gatekeeper:
             return
         verdicts = evaluate(collector.specs, collector.scopes(), self.settings.percentile)
         verdicts = self._flag_lost(verdicts)
-        outcome = gate_outcome(verdicts, self.settings.no_data)
+        outcome = gate_outcome(verdicts, self.settings.no_data, self.settings.inconclusive)
         self.result = (verdicts, outcome)
         # A lost worker fails closed: its SLOs may lack samples even when every test passed.
         failed = outcome.breached or bool(problems) or bool(collector.workers.lost)

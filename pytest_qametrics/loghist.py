@@ -67,7 +67,10 @@ class LogHistogram:
 
     def quantile(self, p: float, low: float, high: float) -> float:
         """Return the nearest-rank p-quantile, clamped to the exact ``low`` and ``high``."""
-        rank = nearest_rank(p, self.total)
+        return self.value_at_rank(nearest_rank(p, self.total), low, high)
+
+    def value_at_rank(self, rank: int, low: float, high: float) -> float:
+        """Return the value of the ``rank``-th smallest sample (1-based), within the bound."""
         if rank <= self.zeros:
             return 0.0
         index = int(np.searchsorted(np.cumsum(self.counts), rank - self.zeros))

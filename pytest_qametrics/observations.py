@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from pytest_qametrics.accuracy import summarize_accuracy
 from pytest_qametrics.custom_metrics import summarize_metric
+from pytest_qametrics.digest import LatencyDigest
 from pytest_qametrics.escalation import summarize_escalation
 from pytest_qametrics.percentiles import PercentileMethod
 from pytest_qametrics.population import Population
@@ -29,6 +31,11 @@ class Observation:
     count: int
     source: str
     relative_error: float = 0.0
+    #: The samples quantiles and means are taken over (latency, resolution times, metric
+    #: values), when they are exact; None for rates-only trackers or folded series.
+    values: npt.NDArray[np.float64] | None = None
+    #: The folded histogram (with exact leftovers folded in) of a series past the exact cap.
+    digest: LatencyDigest | None = None
 
     def value(self, statistic: str) -> float | None:
         """The statistic's value, or None when it is undefined (no samples)."""
@@ -55,7 +62,12 @@ def observe(spec: SloSpec, population: Population, method: PercentileMethod) -> 
         if samples.count == 0 and spec.operation is None and len(population.call_durations):
             samples, source = population.call_duration_samples(), FROM_CALLS
         stats = samples.summarize(method)
-        return Observation(stats, stats.count, source, stats.relative_error)
+        if samples.digest is not None:
+            folded = samples.digest.copy()
+            folded.add(samples.ok, samples.fail)
+            return Observation(stats, stats.count, source, stats.relative_error, digest=folded)
+        values = np.concatenate((samples.ok, samples.fail))
+        return Observation(stats, stats.count, source, values=values)
     pool = population.column_pool(spec.tracker, spec.metric)
     columns = pool.arrays()
     if spec.tracker == "accuracy":
@@ -63,7 +75,9 @@ def observe(spec: SloSpec, population: Population, method: PercentileMethod) -> 
         return Observation(accuracy, accuracy.count, "classifications")
     if spec.tracker == "escalation":
         escalation = summarize_escalation(columns)
-        return Observation(escalation, escalation.count, "interactions")
+        times = columns.get("resolution_time", np.empty(0)).astype(np.float64)
+        times = times[~np.isnan(times)]
+        return Observation(escalation, escalation.count, "interactions", values=times)
     values = columns.get("value", np.empty(0)).astype(np.float64)
     metric = summarize_metric(values, method)
-    return Observation(metric, metric.count, f"metric {spec.metric}")
+    return Observation(metric, metric.count, f"metric {spec.metric}", values=values)

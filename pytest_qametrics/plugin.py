@@ -100,6 +100,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ),
     )
     parser.addini(
+        "qametrics_inconclusive",
+        default="warn",
+        help=(
+            "How an SLO with confidence= whose interval straddles the threshold counts: "
+            "warn (default), fail (pass only on demonstrated compliance) or pass (fail only on "
+            "a demonstrated breach)."
+        ),
+    )
+    parser.addini(
         "qametrics_percentile",
         default="nearest-rank",
         help=(

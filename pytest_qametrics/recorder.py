@@ -81,6 +81,7 @@ class Recorder:
         self.exact_cap = exact_cap
         self.sent_items = 0
         self.sent_samples = 0
+        self.outer_target: ItemStore | None = None
 
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(
@@ -132,6 +133,13 @@ class Recorder:
             self.sent_items += 1
             self.sent_samples += sum(len(series) for series in state.store.series.values())
         return report
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        # A pytest run inside a test (pytester) must not record into the outer test.
+        self.outer_target = recording_target.swap(None)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        recording_target.swap(self.outer_target)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         output = getattr(session.config, "workeroutput", None)

@@ -37,6 +37,7 @@ class Settings:
     report_dir: str = "qametrics-report"
     formats: tuple[str, ...] = ("html", "json", "csv")
     token_prices: dict[str, TokenPrice] = field(default_factory=dict)
+    inconclusive: Policy = "warn"
 
 
 def _choice(name: str, value: str, choices: tuple[T, ...]) -> T:
@@ -64,6 +65,9 @@ def read_settings(option: Callable[[str], object], ini: Callable[[str], object])
         report_dir=str(option("qametrics_report_dir") or ini("qametrics_report_dir") or _DIR),
         formats=formats_from(option("qametrics_formats") or ini("qametrics_formats")),
         token_prices=_prices(ini("qametrics_token_prices")),
+        inconclusive=_choice(
+            "qametrics_inconclusive", str(ini("qametrics_inconclusive") or "warn"), POLICIES
+        ),
     )
 
 

@@ -7,7 +7,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pytest_qametrics.catalogue import TRACKERS, Comparison, statistic_info, tracker_of_key
+from pytest_qametrics.catalogue import (
+    TRACKERS,
+    Comparison,
+    statistic_info,
+    supports_confidence,
+    tracker_of_key,
+)
 from pytest_qametrics.thresholds import Threshold, ThresholdError, parse_threshold
 
 __all__ = [
@@ -24,7 +30,7 @@ Severity = Literal["fail", "warn"]
 #: The scope name of SLOs declared in the ini file: the whole session's samples.
 SESSION = "session"
 #: Marker keywords that are not thresholds.
-CONTROL_KEYS = ("operation", "metric", "group", "min_samples", "severity")
+CONTROL_KEYS = ("operation", "metric", "group", "min_samples", "severity", "confidence")
 
 
 class SloError(ValueError):
@@ -49,6 +55,7 @@ class SloSpec:
     metric: str | None = None
     min_samples: int = 1
     severity: Severity = "fail"
+    confidence: float | None = None
     declared_at: str = field(default="", compare=False)
 
     @property
@@ -75,6 +82,7 @@ class SloSpec:
             "metric": self.metric,
             "min_samples": self.min_samples,
             "severity": self.severity,
+            "confidence": self.confidence,
             "declared_at": self.declared_at,
         }
 
@@ -120,6 +128,26 @@ def check_severity(value: object, where: str) -> Severity:
     return value
 
 
+def check_confidence(value: object, where: str) -> float | None:
+    """Validate a ``confidence`` value: None, or a probability in (0.5, 1)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.5 < value < 1:
+        raise SloError(
+            f"{where}: confidence must be a number between 0.5 and 1 such as 0.95, not {value!r}"
+        )
+    return float(value)
+
+
+def check_interval_exists(statistic: str, confidence: float | None, where: str) -> None:
+    """Reject ``confidence=`` on statistics with no meaningful interval (max, min, sum...)."""
+    if confidence is not None and not supports_confidence(statistic):
+        raise SloError(
+            f"{where}: {statistic} has no meaningful confidence interval (an extreme or a total "
+            f"only grows with more samples); drop confidence= or use a percentile such as p99"
+        )
+
+
 def check_name(key: str, value: object, where: str) -> str:
     """Validate a non-empty string option such as ``operation`` or ``group``."""
     if not isinstance(value, str) or not value.strip():
@@ -162,6 +190,7 @@ def specs_from_marker(
         "metric": None if metric is None else check_name("metric", metric, where),
         "min_samples": check_min_samples(kwargs.get("min_samples", 1), where),
         "severity": check_severity(kwargs.get("severity", "fail"), where),
+        "confidence": check_confidence(kwargs.get("confidence"), where),
         "declared_at": where,
     }
     return [_spec(key, raw, common, where) for key, raw in thresholds.items()]
@@ -176,6 +205,7 @@ def _spec(key: str, raw: object, common: dict[str, Any], where: str) -> SloSpec:
         threshold = parse_threshold(raw, info)
     except ThresholdError as err:
         raise SloError(f"{where}: {err}") from None
+    check_interval_exists(key, common["confidence"], where)
     return SloSpec(
         tracker=tracker,
         statistic=key,

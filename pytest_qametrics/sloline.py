@@ -10,6 +10,8 @@ from pytest_qametrics.slo import (
     SESSION,
     SloError,
     SloSpec,
+    check_confidence,
+    check_interval_exists,
     check_min_samples,
     check_name,
     check_severity,
@@ -21,11 +23,15 @@ __all__ = ["parse_slo_line", "parse_slo_lines"]
 
 _LINE = re.compile(
     r"^(?P<tracker>[A-Za-z_]+)(?:\[(?P<selectors>[^\]]*)\])?\.(?P<statistic>[A-Za-z0-9_]+)"
-    r"\s*(?P<op><=|>=|<|>)\s*(?P<value>[^\s]+)(?P<options>(?:\s+\S+)*)\s*$"
+    r"\s*(?P<op><=|>=|<|>)\s*(?P<value>[^\s]+(?:\s+(?:us|µs|ms|s|%)(?=\s|$))?)"
+    r"(?P<options>(?:\s+\S+)*)\s*$"
 )
 _SELECTORS = {"latency": ("operation",), "metric": ("name",)}
-_OPTIONS = ("min_samples", "severity")
-_SYNTAX = "tracker[selector=value].statistic <op> threshold [min_samples=N] [severity=warn]"
+_OPTIONS = ("min_samples", "severity", "confidence")
+_SYNTAX = (
+    "tracker[selector=value].statistic <op> threshold [min_samples=N] [severity=warn] "
+    "[confidence=0.95]"
+)
 
 
 def parse_slo_lines(lines: list[str]) -> list[SloSpec]:
@@ -54,7 +60,8 @@ def parse_slo_line(text: str, where: str) -> SloSpec:
             f"{did_you_mean(statistic, TRACKERS[tracker])}"
         )
     try:
-        threshold = parse_threshold(match.group("op") + match.group("value"), info)
+        value = match.group("value").replace(" ", "")
+        threshold = parse_threshold(match.group("op") + value, info)
     except ThresholdError as err:
         raise SloError(f"{where}: {err}") from None
     selectors = _pairs(match.group("selectors") or "", ",", _SELECTORS.get(tracker, ()), where)
@@ -71,6 +78,7 @@ def parse_slo_line(text: str, where: str) -> SloSpec:
         metric=selectors.get("name"),
         min_samples=check_min_samples(_as_int(options.get("min_samples", "1"), where), where),
         severity=check_severity(options.get("severity", "fail"), where),
+        confidence=_confidence(options.get("confidence"), statistic, where),
         declared_at=where,
     )
 
@@ -96,3 +104,15 @@ def _as_int(value: str, where: str) -> object:
         return int(value)
     except ValueError:
         raise SloError(f"{where}: min_samples must be an int >= 1, not {value!r}") from None
+
+
+def _confidence(value: str | None, statistic: str, where: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        number: object = float(value)
+    except ValueError:
+        number = value
+    confidence = check_confidence(number, where)
+    check_interval_exists(statistic, confidence, where)
+    return confidence

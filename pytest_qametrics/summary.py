@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+
 from pytest_qametrics.catalogue import statistic_info
 from pytest_qametrics.evaluation import Gate, Outcome, Verdict
 from pytest_qametrics.slo import SloSpec
@@ -13,9 +16,18 @@ _LABELS = {
     "fail": "FAIL",
     "warn": "WARN",
     "no_data": "NO DATA",
+    "inconclusive": "UNSURE",
     "skipped": "SKIPPED",
 }
 _INDENT = " " * 9
+_WORDS = {
+    "pass": "met",
+    "fail": "failed",
+    "warn": "breached at severity=warn",
+    "no_data": "without enough data",
+    "inconclusive": "inconclusive",
+    "skipped": "skipped",
+}
 
 
 def format_value(value: float, spec: SloSpec) -> str:
@@ -38,11 +50,39 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.4g} s"
 
 
+def _bound(value: float, spec: SloSpec) -> str:
+    if value == math.inf:
+        return "unbounded"
+    if value == -math.inf:
+        return "-unbounded"
+    return format_value(value, spec)
+
+
+def _details(verdict: Verdict) -> list[str]:
+    spec = verdict.spec
+    notes = []
+    if verdict.interval is not None and spec.confidence is not None:
+        low, high = (_bound(v, spec) for v in verdict.interval)
+        notes.append(f"{spec.confidence:.0%} bounds [{low}, {high}]")
+    if verdict.budget is not None:
+        notes.append(f"budget: {verdict.budget.describe()}")
+    if verdict.needed is not None and verdict.status in ("inconclusive", "no_data"):
+        notes.append(f"about {verdict.needed} samples could decide it")
+    elif verdict.needed is not None and spec.confidence and verdict.n < verdict.needed:
+        notes.append(f"a pass needs at least {verdict.needed} samples")
+    if verdict.relative_error:
+        notes.append(f"approximate: within {verdict.relative_error:.1%}")
+    if verdict.lost_from:
+        notes.append(f"may lack samples from lost worker {', '.join(verdict.lost_from)}")
+    if spec.severity == "warn":
+        notes.append("severity=warn")
+    return notes
+
+
 def _verdict_lines(verdict: Verdict) -> list[str]:
     spec = verdict.spec
     label = _LABELS[verdict.status]
     wanted = f"{spec.comparison} {format_value(spec.threshold, spec)}"
-    head = f"{label:<8} {spec.scope}"
     name = f"{spec.target} {spec.statistic}"
     if verdict.observed is None:
         body = f"{name} {wanted}: {verdict.reason}"
@@ -51,34 +91,32 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
             f"{name} = {format_value(verdict.observed, spec)}, needs {wanted} "
             f"(n={verdict.n}, {verdict.source})"
         )
-    if verdict.relative_error:
-        body += f" [approximate: within {verdict.relative_error:.1%}]"
-    if verdict.lost_from:
-        body += f" [may lack samples from lost worker {', '.join(verdict.lost_from)}]"
-    if spec.severity == "warn":
-        body += " [severity=warn]"
-    return [head, _INDENT + body]
+    lines = [f"{label:<8} {spec.scope}", _INDENT + body]
+    details = _details(verdict)
+    if details:
+        lines.append(_INDENT + "; ".join(details))
+    return lines
 
 
 def summary_lines(verdicts: list[Verdict], outcome: Outcome, gate: Gate) -> list[str]:
     """Return the lines of the qametrics terminal section, ending with a one-line total."""
     lines = [line for verdict in verdicts for line in _verdict_lines(verdict)]
-    lines.append(_total(outcome, gate))
+    lines.append(_total(verdicts, outcome, gate))
     return lines
 
 
-def _total(outcome: Outcome, gate: Gate) -> str:
+def _total(verdicts: list[Verdict], outcome: Outcome, gate: Gate) -> str:
+    total = outcome.total
     if outcome.failing:
-        text = f"qametrics: {len(outcome.failing)} of {outcome.total} SLOs failed"
-        no_data = sum(1 for v in outcome.failing if v.status == "no_data")
-        if no_data:
-            text += f" ({no_data} for lack of data)"
+        text = f"qametrics: {len(outcome.failing)} of {total} SLOs failed"
+    elif all(v.status == "pass" for v in verdicts):
+        return f"qametrics: all {total} SLOs met" if total != 1 else "qametrics: the 1 SLO was met"
     else:
-        text = f"qametrics: all {outcome.total} SLOs met"
-        if outcome.warning:
-            text = f"qametrics: no SLO failed of {outcome.total}"
-    if outcome.warning:
-        text += f", {len(outcome.warning)} with a warning"
+        text = f"qametrics: 0 of {total} SLOs failed"
+    counts: Counter[str] = Counter(v.status for v in verdicts)
+    shown = [s for s in _WORDS if counts[s] and not (outcome.failing and s in ("pass", "fail"))]
+    if shown:
+        text += f" ({', '.join(f'{counts[s]} {_WORDS[s]}' for s in shown)})"
     if outcome.failing and gate == "warn":
         text += " (--qametrics-gate=warn: the exit code is unchanged)"
     return text
