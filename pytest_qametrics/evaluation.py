@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from pytest_qametrics.observations import Observation, observe, selection
+from pytest_qametrics.observations import Observation, observe, selection, slice_names
 from pytest_qametrics.percentiles import PercentileMethod
 from pytest_qametrics.population import Population
 from pytest_qametrics.slo import SloSpec
@@ -56,6 +56,8 @@ class Verdict:
     budget: Budget | None = None
     #: Samples that could decide an inconclusive or data-less SLO, when estimable.
     needed: int | None = None
+    #: The slice of a ``per=`` SLO this verdict judges (``checkout``, a class label).
+    part: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,15 +79,24 @@ def evaluate(
     populations: dict[str, Population],
     method: PercentileMethod,
 ) -> list[Verdict]:
-    """Judge every spec over the population of its scope (missing scopes are empty)."""
-    cache: dict[tuple[str, str, str | None], Observation] = {}
+    """Judge every spec (each slice of a ``per=`` spec) over the population of its scope."""
+    cache: dict[tuple[str, str, str | None, str | None], Observation] = {}
     verdicts = []
     for spec in specs:
         population = populations.get(spec.scope, Population())
-        key = selection(spec)
-        if key not in cache:
-            cache[key] = observe(spec, population, method)
-        verdicts.append(_judge(spec, population, cache[key]))
+        parts: list[str | None] = [None]
+        if spec.per is not None:
+            parts = list(slice_names(spec, population, method))
+            if not parts and not population.all_skipped:
+                reason = f"no samples to slice per {spec.per}"
+                verdicts.append(Verdict(spec, "no_data", None, 0, "-", reason))
+                continue
+            parts = parts or [None]
+        for part in parts:
+            key = selection(spec, part)
+            if key not in cache:
+                cache[key] = observe(spec, population, method, part)
+            verdicts.append(replace(_judge(spec, population, cache[key]), part=part))
     return verdicts
 
 

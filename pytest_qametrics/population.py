@@ -122,13 +122,27 @@ class Population:
             pool = self.columns[key] = ColumnPool(LABEL_COLUMNS.get(key[0], ()))
         return pool
 
-    def column_pool(self, tracker: str, name: str | None = None) -> ColumnPool:
-        """Every column series of ``tracker`` (or of one metric ``name``) pooled into one."""
+    def column_pool(
+        self, tracker: str, name: str | None = None, tag: tuple[str, str] | None = None
+    ) -> ColumnPool:
+        """Every column series of ``tracker`` (or of one metric ``name``, or with one tag)."""
         merged = ColumnPool(LABEL_COLUMNS.get(tracker, ()))
-        for (kind, series_name, _), pool in self.columns.items():
-            if kind == tracker and (name is None or series_name == name):
+        for (kind, series_name, tags), pool in self.columns.items():
+            if kind == tracker and (name is None or series_name == name) and _has(tags, tag):
                 merged.absorb(pool)
         return merged
+
+    def slices(self, tracker: str, per: str, name: str | None = None) -> list[str]:
+        """The values of ``per`` (``operation`` or a tag name) among the scope's series."""
+        keys = self.series if tracker == "latency" else self.columns
+        found: set[str] = set()
+        for kind, series_name, tags in keys:
+            if kind != tracker or (name is not None and series_name != name):
+                continue
+            if per == "operation":
+                found.add(series_name)
+            found.update(value for key, value in tags if key == per)
+        return sorted(found)
 
     def add_member(self, record: ItemRecord) -> None:
         """Pool one test of this scope with its outcome and call duration."""
@@ -140,12 +154,12 @@ class Population:
         elif record.call_duration is not None:
             self.call_durations.append(record.call_duration)
 
-    def latency(self, operation: str | None) -> LatencySamples:
-        """Return every latency sample of the scope, or those of one operation."""
+    def latency(self, operation: str | None, tag: tuple[str, str] | None = None) -> LatencySamples:
+        """Return every latency sample of the scope, or those of one operation or tag value."""
         pools = [
             pool
-            for (tracker, name, _), pool in self.series.items()
-            if tracker == "latency" and (operation is None or name == operation)
+            for (tracker, name, tags), pool in self.series.items()
+            if tracker == "latency" and (operation is None or name == operation) and _has(tags, tag)
         ]
         errors: dict[str, int] = {}
         digest: LatencyDigest | None = None
@@ -163,3 +177,7 @@ class Population:
         """The tests' call durations as latency samples (the fallback source)."""
         calls = as_float_array([self.call_durations])
         return LatencySamples(calls, np.empty(0, dtype=np.float64), {})
+
+
+def _has(tags: tuple[tuple[str, str], ...], tag: tuple[str, str] | None) -> bool:
+    return tag is None or tag in tags

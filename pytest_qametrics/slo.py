@@ -30,7 +30,9 @@ Severity = Literal["fail", "warn"]
 #: The scope name of SLOs declared in the ini file: the whole session's samples.
 SESSION = "session"
 #: Marker keywords that are not thresholds.
-CONTROL_KEYS = ("operation", "metric", "group", "min_samples", "severity", "confidence")
+CONTROL_KEYS = ("operation", "metric", "group", "min_samples", "severity", "confidence", "per")
+#: Accuracy statistics that have a per-class value (``per="class"``).
+PER_CLASS = ("accuracy", "recall", "precision", "f1")
 
 
 class SloError(ValueError):
@@ -56,6 +58,8 @@ class SloSpec:
     min_samples: int = 1
     severity: Severity = "fail"
     confidence: float | None = None
+    #: ``operation``, a tag name, or ``class``: judge each slice of the samples on its own.
+    per: str | None = None
     declared_at: str = field(default="", compare=False)
 
     @property
@@ -83,6 +87,7 @@ class SloSpec:
             "min_samples": self.min_samples,
             "severity": self.severity,
             "confidence": self.confidence,
+            "per": self.per,
             "declared_at": self.declared_at,
         }
 
@@ -148,6 +153,35 @@ def check_interval_exists(statistic: str, confidence: float | None, where: str) 
         )
 
 
+def check_per(
+    tracker: str,
+    statistic: str,
+    per: str | None,
+    operation: str | None,
+    confidence: float | None,
+    where: str,
+) -> None:
+    """Validate ``per=``: operation or a tag for latency, a tag for metrics, class for accuracy."""
+    if per is None:
+        return
+    if per == "class":
+        if tracker != "accuracy" or statistic not in PER_CLASS:
+            raise SloError(
+                f"{where}: per='class' judges each label on its own and goes with "
+                f"{', '.join(PER_CLASS)}, not {statistic}"
+            )
+        if confidence is not None and statistic == "f1":
+            raise SloError(f"{where}: per-class f1 has no confidence interval; use recall")
+        return
+    if tracker not in ("latency", "metric"):
+        raise SloError(
+            f"{where}: per={per!r} slices latency or custom metrics by a tag; "
+            f"for accuracy use per='class'"
+        )
+    if per == "operation" and (tracker != "latency" or operation is not None):
+        raise SloError(f"{where}: per='operation' goes with latency keys and no operation=")
+
+
 def check_name(key: str, value: object, where: str) -> str:
     """Validate a non-empty string option such as ``operation`` or ``group``."""
     if not isinstance(value, str) or not value.strip():
@@ -191,6 +225,7 @@ def specs_from_marker(
         "min_samples": check_min_samples(kwargs.get("min_samples", 1), where),
         "severity": check_severity(kwargs.get("severity", "fail"), where),
         "confidence": check_confidence(kwargs.get("confidence"), where),
+        "per": None if kwargs.get("per") is None else check_name("per", kwargs["per"], where),
         "declared_at": where,
     }
     return [_spec(key, raw, common, where) for key, raw in thresholds.items()]
@@ -206,6 +241,7 @@ def _spec(key: str, raw: object, common: dict[str, Any], where: str) -> SloSpec:
     except ThresholdError as err:
         raise SloError(f"{where}: {err}") from None
     check_interval_exists(key, common["confidence"], where)
+    check_per(tracker, key, common["per"], common["operation"], common["confidence"], where)
     return SloSpec(
         tracker=tracker,
         statistic=key,

@@ -14,6 +14,7 @@ from pytest_qametrics.slo import (
     check_interval_exists,
     check_min_samples,
     check_name,
+    check_per,
     check_severity,
     did_you_mean,
 )
@@ -27,10 +28,10 @@ _LINE = re.compile(
     r"(?P<options>(?:\s+\S+)*)\s*$"
 )
 _SELECTORS = {"latency": ("operation",), "metric": ("name",)}
-_OPTIONS = ("min_samples", "severity", "confidence")
+_OPTIONS = ("min_samples", "severity", "confidence", "per")
 _SYNTAX = (
     "tracker[selector=value].statistic <op> threshold [min_samples=N] [severity=warn] "
-    "[confidence=0.95]"
+    "[confidence=0.95] [per=operation]"
 )
 
 
@@ -79,6 +80,7 @@ def parse_slo_line(text: str, where: str) -> SloSpec:
         min_samples=check_min_samples(_as_int(options.get("min_samples", "1"), where), where),
         severity=check_severity(options.get("severity", "fail"), where),
         confidence=_confidence(options.get("confidence"), statistic, where),
+        per=_per(options, tracker, statistic, selectors, where),
         declared_at=where,
     )
 
@@ -116,3 +118,12 @@ def _confidence(value: str | None, statistic: str, where: str) -> float | None:
     confidence = check_confidence(number, where)
     check_interval_exists(statistic, confidence, where)
     return confidence
+
+
+def _per(
+    options: dict[str, Any], tracker: str, statistic: str, selectors: dict[str, Any], where: str
+) -> str | None:
+    per = options.get("per")
+    confidence = _confidence(options.get("confidence"), statistic, where)
+    check_per(tracker, statistic, per, selectors.get("operation"), confidence, where)
+    return per

@@ -91,7 +91,8 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
             f"{name} = {format_value(verdict.observed, spec)}, needs {wanted} "
             f"(n={verdict.n}, {verdict.source})"
         )
-    lines = [f"{label:<8} {spec.scope}", _INDENT + body]
+    where = f"{spec.scope} [{spec.per}={verdict.part}]" if verdict.part is not None else spec.scope
+    lines = [f"{label:<8} {where}", _INDENT + body]
     details = _details(verdict)
     if details:
         lines.append(_INDENT + "; ".join(details))

@@ -21,7 +21,7 @@ from pytest_qametrics.intervals import (
     wilson_interval,
     z_for,
 )
-from pytest_qametrics.observations import Observation
+from pytest_qametrics.observations import ClassView, Observation
 from pytest_qametrics.percentiles import nearest_rank
 from pytest_qametrics.slo import SloSpec
 
@@ -57,12 +57,15 @@ class Budget:
     noun: str
 
     def describe(self) -> str:
-        """E.g. ``7 of 15 slow calls allowed``."""
-        return f"{self.used} of {max(self.allowed, 0)} {self.noun} allowed"
+        """E.g. ``7 slow calls, 15 allowed``."""
+        return f"{self.used} {self.noun}, {max(self.allowed, 0)} allowed"
 
 
 def _bad_and_total(spec: SloSpec, seen: Observation) -> tuple[int, int]:
     """(count of bad samples, n) for a rate statistic."""
+    if isinstance(seen, ClassView):
+        n = seen.samples_for(spec.statistic)
+        return n - int(seen.stats["hits"]), n
     field, bad_is_field, _ = _RATES[spec.statistic]
     n = seen.count
     raw = seen.stats[field]
@@ -89,16 +92,21 @@ def assess_budget(spec: SloSpec, seen: Observation) -> Budget | None:
         if spec.statistic.startswith("resolution_time"):
             noun = "slow resolutions"
         return Budget(n - nearest_rank(_QUANTILES[spec.statistic], n), int(above.sum()), noun)
-    if spec.statistic in _RATES:
+    if spec.statistic in _RATES or _per_class_rate(spec, seen):
         bad, n = _bad_and_total(spec, seen)
-        return Budget(_allowed_bad(spec, n), bad, _RATES[spec.statistic][2])
+        noun = _RATES.get(spec.statistic, ("", False, "misclassifications"))[2]
+        return Budget(_allowed_bad(spec, n), bad, noun)
     return None
+
+
+def _per_class_rate(spec: SloSpec, seen: Observation) -> bool:
+    return isinstance(seen, ClassView) and spec.statistic in ("accuracy", "recall", "precision")
 
 
 def _allowed_bad(spec: SloSpec, n: int) -> int:
     """Largest bad count that still satisfies the threshold at sample size n."""
     limit, op = spec.threshold, spec.comparison
-    bad_is_measured = _RATES[spec.statistic][1]
+    bad_is_measured = _RATES.get(spec.statistic, ("", False, ""))[1]
     if bad_is_measured:  # rate of bad samples, e.g. error_rate <= 0.01
         return (
             math.floor(limit * n + _EPSILON) if op == "<=" else math.ceil(limit * n - _EPSILON) - 1
@@ -116,6 +124,9 @@ def confidence_interval(spec: SloSpec, seen: Observation, confidence: float) -> 
         return _quantile(seen, _QUANTILES[name], confidence)
     if name in _MEANS:
         return _mean(seen, confidence)
+    if _per_class_rate(spec, seen):
+        bad, n = _bad_and_total(spec, seen)
+        return wilson_interval(n - bad, n, confidence)
     if name in _RATES:
         bad, n = _bad_and_total(spec, seen)
         measured = bad if _RATES[name][1] else n - bad
@@ -203,7 +214,7 @@ def samples_needed(spec: SloSpec, seen: Observation, confidence: float) -> int |
     """How many samples could decide the SLO at this confidence (None when not estimable)."""
     if spec.statistic in _QUANTILES and spec.comparison in ("<=", "<"):
         return samples_needed_for_quantile(_QUANTILES[spec.statistic], confidence)
-    if spec.statistic in _RATES and seen.count:
+    if (spec.statistic in _RATES or _per_class_rate(spec, seen)) and seen.count:
         observed = seen.value(spec.statistic)
         if observed is not None:
             return samples_needed_for_rate(observed, spec.threshold, confidence)
