@@ -38,7 +38,7 @@ def parse_threshold(raw: object, info: StatisticInfo) -> Threshold:
     if isinstance(raw, str):
         op, value = _parse_string(raw, info)
     else:
-        op, value = info.default, float(raw)
+        op, value = info.default, _finite_float(raw, info)
     if op is None:
         raise ThresholdError(
             f"{info.name}={raw!r}: a custom metric has no default direction; state the "
@@ -58,6 +58,13 @@ def compare(observed: float, threshold: Threshold) -> bool:
     if threshold.comparison == ">=":
         return observed >= limit
     return observed > limit
+
+
+def _finite_float(raw: int | float, info: StatisticInfo) -> float:
+    try:
+        return float(raw)
+    except OverflowError:
+        raise ThresholdError(f"{info.name}={raw!r} is too large to be a threshold") from None
 
 
 def _parse_string(raw: str, info: StatisticInfo) -> tuple[Comparison | None, float]:
