@@ -24,7 +24,7 @@ from pytest_qametrics.report.files import write_reports
 from pytest_qametrics.report.formats import FORMATS
 from pytest_qametrics.report.model import RunInfo, build_report
 from pytest_qametrics.settings import SettingsError, formats_from
-from pytest_qametrics.summary import summary_lines
+from pytest_qametrics.summary import plural, summary_lines
 
 __all__ = ["main"]
 
@@ -102,7 +102,8 @@ def merge(args: argparse.Namespace) -> int:
         print(f"LOST     {lost.describe()}")
     for line in summary_lines(verdicts, outcome, args.gate):
         print(line)
-    print(f"qametrics: merged {len(args.inputs)} runs; wrote {', '.join(map(str, written))}")
+    runs = plural(len(args.inputs), "run")
+    print(f"qametrics: merged {runs}; wrote {', '.join(map(str, written))}")
     return EXIT_FAILED if failed else EXIT_OK
 
 

@@ -96,16 +96,18 @@ def evaluate(
             key = selection(spec, part)
             if key not in cache:
                 cache[key] = observe(spec, population, method, part)
-            verdicts.append(replace(_judge(spec, population, cache[key]), part=part))
+            verdicts.append(replace(_judge(spec, population, cache[key], method), part=part))
     return verdicts
 
 
-def _judge(spec: SloSpec, population: Population, seen: Observation) -> Verdict:
+def _judge(
+    spec: SloSpec, population: Population, seen: Observation, method: PercentileMethod
+) -> Verdict:
     if population.all_skipped:
         return Verdict(spec, "skipped", None, 0, "-", "every test of the group was skipped")
     n = seen.samples_for(spec.statistic)
     observed = seen.value(spec.statistic)
-    budget = assess_budget(spec, seen) if observed is not None else None
+    budget = assess_budget(spec, seen, method) if observed is not None else None
     needed = samples_needed(spec, seen, spec.confidence) if spec.confidence else None
     if n < spec.min_samples or observed is None:
         want = f"at least {spec.min_samples}" if spec.min_samples > 1 else "some"

@@ -9,7 +9,7 @@ from pytest_qametrics.catalogue import statistic_info
 from pytest_qametrics.evaluation import Gate, Outcome, Verdict
 from pytest_qametrics.slo import SloSpec
 
-__all__ = ["format_value", "summary_lines"]
+__all__ = ["format_value", "plural", "summary_lines"]
 
 _LABELS = {
     "pass": "PASS",
@@ -64,7 +64,7 @@ def _details(verdict: Verdict) -> list[str]:
     if verdict.interval is not None and spec.confidence is not None:
         low, high = (_bound(v, spec) for v in verdict.interval)
         notes.append(f"{spec.confidence:.0%} bounds [{low}, {high}]")
-    if verdict.budget is not None:
+    if verdict.budget is not None and (verdict.budget.allowed > 0 or verdict.budget.used > 0):
         notes.append(f"budget: {verdict.budget.describe()}")
     if verdict.needed is not None and verdict.status in ("inconclusive", "no_data"):
         notes.append(f"about {verdict.needed} samples could decide it")
@@ -108,16 +108,28 @@ def summary_lines(verdicts: list[Verdict], outcome: Outcome, gate: Gate) -> list
 
 def _total(verdicts: list[Verdict], outcome: Outcome, gate: Gate) -> str:
     total = outcome.total
-    if outcome.failing:
-        text = f"qametrics: {len(outcome.failing)} of {total} SLOs failed"
-    elif all(v.status == "pass" for v in verdicts):
-        return f"qametrics: all {total} SLOs met" if total != 1 else "qametrics: the 1 SLO was met"
-    else:
-        text = f"qametrics: 0 of {total} SLOs failed"
     counts: Counter[str] = Counter(v.status for v in verdicts)
-    shown = [s for s in _WORDS if counts[s] and not (outcome.failing and s in ("pass", "fail"))]
-    if shown:
-        text += f" ({', '.join(f'{counts[s]} {_WORDS[s]}' for s in shown)})"
-    if outcome.failing and gate == "warn":
+    if total == 0:
+        return "qametrics: no SLO was judged"
+    if not outcome.failing:
+        if counts["pass"] == total:
+            return (
+                f"qametrics: all {total} SLOs met" if total > 1 else "qametrics: the 1 SLO was met"
+            )
+        parts = [f"{counts[s]} {_WORDS[s]}" for s in _WORDS if counts[s]]
+        return f"qametrics: {plural(total, 'SLO')}: {', '.join(parts)}"
+    failing: Counter[str] = Counter(v.status for v in outcome.failing)
+    notes = [f"{failing[s]} of them {_WORDS[s]}" for s in _WORDS if s != "fail" and failing[s]]
+    others = [s for s in _WORDS if s != "pass" and counts[s] > failing[s]]
+    notes += [f"{counts[s] - failing[s]} more {_WORDS[s]}" for s in others]
+    text = f"qametrics: {len(outcome.failing)} of {total} SLOs failed"
+    if notes:
+        text += f" ({'; '.join(notes)})"
+    if gate == "warn":
         text += " (--qametrics-gate=warn: the exit code is unchanged)"
     return text
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 SLO``, ``2 SLOs`` (or the given plural)."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"

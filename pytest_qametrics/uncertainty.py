@@ -22,7 +22,7 @@ from pytest_qametrics.intervals import (
     z_for,
 )
 from pytest_qametrics.observations import ClassView, Observation
-from pytest_qametrics.percentiles import nearest_rank
+from pytest_qametrics.percentiles import PercentileMethod, nearest_rank
 from pytest_qametrics.slo import SloSpec
 
 __all__ = [
@@ -39,12 +39,20 @@ _QUANTILES = QUANTILE_OF
 _MEANS = MEANS
 #: statistic -> (stats field with the count of "bad" samples, or None for good ones, noun)
 _RATES: dict[str, tuple[str, bool, str]] = {
-    "success_rate": ("failure_count", False, "failed calls"),
-    "error_rate": ("failure_count", True, "failed calls"),
-    "accuracy": ("correct", False, "misclassifications"),
-    "escalation_rate": ("escalation_rate", True, "escalations"),
-    "automation_rate": ("automation_rate", False, "interactions not automated"),
-    "fcr_rate": ("fcr_rate", False, "interactions not resolved at first contact"),
+    "success_rate": ("failure_count", False, "failed call|failed calls"),
+    "error_rate": ("failure_count", True, "failed call|failed calls"),
+    "accuracy": ("correct", False, "misclassification|misclassifications"),
+    "escalation_rate": ("escalation_rate", True, "escalation|escalations"),
+    "automation_rate": (
+        "automation_rate",
+        False,
+        "interaction not automated|interactions not automated",
+    ),
+    "fcr_rate": (
+        "fcr_rate",
+        False,
+        "interaction not resolved at first contact|interactions not resolved at first contact",
+    ),
 }
 
 
@@ -54,11 +62,14 @@ class Budget:
 
     allowed: int
     used: int
+    #: ``singular|plural``, e.g. ``slow call|slow calls``.
     noun: str
 
     def describe(self) -> str:
         """E.g. ``7 slow calls, 15 allowed``."""
-        return f"{self.used} {self.noun}, {max(self.allowed, 0)} allowed"
+        singular, _, plural = self.noun.partition("|")
+        noun = singular if self.used == 1 else plural or singular
+        return f"{self.used} {noun}, {max(self.allowed, 0)} allowed"
 
 
 def _bad_and_total(spec: SloSpec, seen: Observation) -> tuple[int, int]:
@@ -77,10 +88,23 @@ def _bad_and_total(spec: SloSpec, seen: Observation) -> tuple[int, int]:
     return (count, n) if bad_is_field else (n - count, n)
 
 
-def assess_budget(spec: SloSpec, seen: Observation) -> Budget | None:
-    """The error budget of a percentile or rate SLO with an upper-bounded bad count."""
+def assess_budget(
+    spec: SloSpec, seen: Observation, method: PercentileMethod = "nearest-rank"
+) -> Budget | None:
+    """The error budget of a percentile or rate SLO with an upper-bounded bad count.
+
+    A percentile's budget is exact only for nearest-rank percentiles: an interpolated (linear)
+    percentile can exceed the threshold while no more samples than allowed do, so there is none.
+    Resolution-time percentiles are always nearest-rank.
+    """
     n = seen.samples_for(spec.statistic)
     if n == 0:
+        return None
+    if (
+        spec.statistic in _QUANTILES
+        and method != "nearest-rank"
+        and not spec.statistic.startswith("resolution_time")
+    ):
         return None
     if spec.statistic in _QUANTILES and seen.values is not None and spec.comparison in ("<=", "<"):
         above = (
@@ -88,13 +112,17 @@ def assess_budget(spec: SloSpec, seen: Observation) -> Budget | None:
             if spec.comparison == "<"
             else seen.values > spec.threshold
         )
-        noun = "slow calls" if spec.tracker == "latency" else f"samples past {spec.threshold:g}"
+        noun = (
+            "slow call|slow calls"
+            if spec.tracker == "latency"
+            else "sample over the threshold|samples over the threshold"
+        )
         if spec.statistic.startswith("resolution_time"):
-            noun = "slow resolutions"
+            noun = "slow resolution|slow resolutions"
         return Budget(n - nearest_rank(_QUANTILES[spec.statistic], n), int(above.sum()), noun)
     if spec.statistic in _RATES or _per_class_rate(spec, seen):
         bad, n = _bad_and_total(spec, seen)
-        noun = _RATES.get(spec.statistic, ("", False, "misclassifications"))[2]
+        noun = _RATES.get(spec.statistic, ("", False, "misclassification|misclassifications"))[2]
         return Budget(_allowed_bad(spec, n), bad, noun)
     return None
 
