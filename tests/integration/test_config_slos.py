@@ -68,12 +68,18 @@ def test_session_slo_options_apply(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest()
 
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    assert slo_section(result)[:4] == [
+    assert slo_section(result) == [
         "WARN     session",
-        "         latency[operation=search] max = 200 ms, needs <= 150 ms (n=2, latency samples)"
-        " [severity=warn]",
+        "         latency[operation=search] max = 200 ms, needs <= 150 ms (n=2, latency samples)",
+        "         severity=warn",
         "NO DATA  session",
         "         latency[operation=checkout] p95 <= 1 s: 8 samples, needs at least 9",
+        "PASS     test_mixed.py::test_marked_checkout",
+        "         latency p95 = 50 ms, needs <= 1 s (n=5, latency samples)",
+        (
+            "qametrics: 1 of 3 SLOs failed"
+            " (1 of them without enough data; 1 more breached at severity=warn)"
+        ),
     ]
 
 

@@ -71,7 +71,7 @@ def test_exitfirst_with_a_failing_test_exits_1(pytester: pytest.Pytester) -> Non
     assert slo_section(result) == [
         "PASS     test_order.py::test_1_fast",
         "         latency p95 = 100 ms, needs <= 1 s (n=1, latency samples)",
-        "qametrics: all 1 SLOs met",
+        "qametrics: the 1 SLO was met",
     ]
 
 

@@ -47,7 +47,7 @@ def test_stats_inside_a_test_are_that_tests_own_statistics(pytester: pytest.Pyte
     assert slo_section(result) == [
         "PASS     test_stats.py::test_own_samples",
         "         latency p95 = 5 s, needs <= 10 s (n=8, latency samples)",
-        "qametrics: all 1 SLOs met",
+        "qametrics: the 1 SLO was met",
     ]
 
 

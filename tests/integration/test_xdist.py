@@ -64,9 +64,14 @@ def test_p95_breach_under_xdist_sets_exit_code_1_with_the_serial_verdicts(
         "PASS     session",
         f"         latency[operation=checkout] p95 = {shown(SESSION_P95)}, "
         f"needs <= {shown(SESSION_P95)} (n=300, latency samples)",
+        # 300 - 285 samples may exceed the line; the session p95 is a value recorded twice (by
+        # both marked tests) at ranks 285 and 286, so only 14 exceed it
+        "         budget: 14 slow calls, 15 allowed",
         "PASS     test_checkout.py::test_at_the_line",
         "         " + body.format(shown(P95)),
+        "         budget: 5 slow calls, 5 allowed",
         "FAIL     test_checkout.py::test_one_ulp_over",
         "         " + body.format(shown(just_below(P95))),
+        "         budget: 6 slow calls, 5 allowed",
         "qametrics: 1 of 3 SLOs failed",
     ]
