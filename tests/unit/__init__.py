@@ -1,0 +1,1 @@
+"""Unit tests of the pure core of pytest-qametrics: no pytester, no plugin hooks."""
