@@ -9,8 +9,14 @@ import numbers
 from collections.abc import Callable
 from time import perf_counter
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from pytest_qametrics.instrument import (
+    FailureStatus,
+    Instrumentation,
+    OperationName,
+    instrument_session,
+)
 from pytest_qametrics.latency_stats import LatencyStats, summarize_latency
 from pytest_qametrics.percentiles import PercentileMethod
 from pytest_qametrics.store import (
@@ -20,6 +26,9 @@ from pytest_qametrics.store import (
     as_float_array,
     normalize_tags,
 )
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = ["LatencyTracker", "Measurement", "describe_error"]
 
@@ -117,6 +126,7 @@ class LatencyTracker:
         self._store = store
         self._method: PercentileMethod = method
         self._plain: dict[str, LatencySeries] = {}
+        self._instrumented: list[Instrumentation] = []
 
     def _series(self, operation: str, tags: dict[str, Any]) -> LatencySeries:
         if tags:
@@ -162,6 +172,52 @@ class LatencyTracker:
             series.ok.append(seconds)
         else:
             series.add_failure(seconds, error or "failed")
+
+    def instrument(
+        self,
+        session: requests.Session,
+        *,
+        operation_name: OperationName = None,
+        failure_status: FailureStatus = 400,
+        **tags: Any,
+    ) -> Instrumentation:
+        """Record every request made through ``session`` (a ``requests.Session``) as a sample.
+
+        Each call of ``session.request`` (so ``get``, ``post``, ... too) is timed from the call
+        until the response body is read (with ``stream=True``: until the headers arrive) and
+        recorded under the operation ``"METHOD /route/template"``, with ``tags`` on every sample:
+
+        - ``operation_name=None``: the URL's path without host or query, with each segment that
+          is an id (all digits, a UUID, 16 or more hex digits) replaced by ``{id}``, so
+          ``GET /customers/42`` and ``GET /customers/7`` are both ``GET /customers/{id}``;
+        - ``operation_name=[(pattern, replacement), ...]`` (or a dict): regex rules applied in
+          order to the path with ``re.sub`` before the id rule, e.g.
+          ``[(r"^/users/[^/]+", "/users/{name}")]``;
+        - ``operation_name=callable``: ``(method, url) -> str`` names the operation itself
+          (``pytest_qametrics.instrument.default_operation_name`` is the default rule).
+
+        A response fails when ``failure_status`` says so: an int is the first failing status
+        (default 400, so 4xx and 5xx fail), a container (``{500, 503}``, ``range(500, 600)``)
+        lists the failing statuses, a callable ``status -> bool`` decides. A failed response is
+        recorded with the message ``HTTP 503`` and returned as usual. An exception (timeout,
+        connection refused, ...) is recorded as a failure with a short message such as
+        ``ReadTimeout: Read timed out. (read timeout=0.5)`` and re-raised.
+
+        Returns a handle: ``close()``, or leaving ``with latency_tracker.instrument(s):``,
+        restores the session, after which nothing is recorded. Instrumenting a session that is
+        already instrumented raises ``RuntimeError``. Handles still open when the test ends
+        are closed then (samples belong to the test that created the handle).
+        """
+        handle = instrument_session(
+            self, session, operation_name=operation_name, failure_status=failure_status, **tags
+        )
+        self._instrumented.append(handle)
+        return handle
+
+    def close(self) -> None:
+        """Close every instrumentation this tracker opened (the fixture does so at test end)."""
+        while self._instrumented:
+            self._instrumented.pop().close()
 
     def stats(self, operation: str | None = None) -> LatencyStats:
         """Return statistics of what this test recorded, for one operation or for all."""

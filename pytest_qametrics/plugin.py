@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -155,10 +156,12 @@ def _item(request: pytest.FixtureRequest) -> pytest.Item:
 
 
 @pytest.fixture
-def latency_tracker(request: pytest.FixtureRequest) -> LatencyTracker:
+def latency_tracker(request: pytest.FixtureRequest) -> Iterator[LatencyTracker]:
     """Record operation durations for this test; see LatencyTracker.measure() and record()."""
     store = item_state(_item(request)).store
-    return LatencyTracker(store, request.config.stash[SETTINGS].percentile)
+    tracker = LatencyTracker(store, request.config.stash[SETTINGS].percentile)
+    yield tracker
+    tracker.close()
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""supportbot: a small customer-support API with a machine-learned intent classifier."""
