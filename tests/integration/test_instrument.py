@@ -345,3 +345,28 @@ def test_an_slo_on_an_instrumented_operation_judges_its_requests(
     assert section[failed + 1].startswith(
         "         latency[operation=GET /orders/{id}] error_rate = 100%, needs <= 10% (n=2,"
     )
+
+
+def test_an_instrumentation_left_open_is_closed_when_its_test_ends(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_forgetful="""
+        import requests
+
+        SESSION = requests.Session()
+        ORIGINAL = SESSION.request
+        HANDLES = []
+
+        def test_forgets_to_close(latency_tracker):
+            HANDLES.append(latency_tracker.instrument(SESSION))
+            assert HANDLES[0].active
+
+        def test_the_session_is_restored_afterwards(latency_tracker):
+            assert not HANDLES[0].active
+            assert SESSION.request == ORIGINAL
+            latency_tracker.instrument(SESSION).close()  # no RuntimeError: it was released
+        """
+    )
+    result = pytester.runpytest("-p", "no:benchmark", "-p", "no:randomly")
+    result.assert_outcomes(passed=2)
