@@ -125,9 +125,18 @@ class Variant:
         return args
 
 
-def clean_env() -> dict[str, str]:
+def clean_env(pycache: Path | None) -> dict[str, str]:
+    """The subprocesses' environment; with ``pycache``, bytecode is cached there.
+
+    Users' interpreters keep bytecode caches, so a run should not recompile the plugin's
+    modules in every process (PYTHONDONTWRITEBYTECODE=1 would); the cache goes to a temporary
+    directory so that nothing is written next to the sources.
+    """
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
     env["PYTHONHASHSEED"] = "0"
+    if pycache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
     return env
 
 
@@ -254,7 +263,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="100 tests, 1 round, no warm-up: a smoke test of a few seconds.",
+        help="100 tests, 1 round, one warm-up run: a smoke test of a few seconds.",
     )
     parser.add_argument("--tests", type=int, help="Tests in the suite (default 2000, quick 100).")
     parser.add_argument("--rounds", type=int, help="Runs of each variant (default 5, quick 1).")
@@ -272,6 +281,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="PLUGIN",
         help="Also pass -p no:PLUGIN to both variants (repeatable), e.g. hypothesispytest.",
     )
+    parser.add_argument(
+        "--keep-env",
+        action="store_true",
+        help="Pass PYTHONDONTWRITEBYTECODE through if set (every process then recompiles the "
+        "plugin) instead of caching bytecode in the temporary directory.",
+    )
     parser.add_argument("--json", metavar="PATH", help="Also write the results to PATH as JSON.")
     return parser.parse_args(argv)
 
@@ -286,7 +301,6 @@ def main(argv: list[str] | None = None) -> int:
     modes = (xdist_mode, "serial")
     blocked = tuple(args.block)
     variants = [Variant(mode, plugin, blocked) for mode in modes for plugin in (True, False)]
-    env = clean_env()
     load_start = os.getloadavg()[0]
     layout = "1 function x" if args.layout == "param" else "20 files,"
     print(f"pytest-qametrics {pytest_qametrics.__version__} suite overhead benchmark")
@@ -299,14 +313,22 @@ def main(argv: list[str] | None = None) -> int:
         f"{rounds} rounds, variants alternating"
     )
     print(f"command: {' '.join(variants[0].command(args.workers)[1:])} [-p no:qametrics]")
+    no_cache = os.environ.get("PYTHONDONTWRITEBYTECODE", "")
+    if args.keep_env:
+        print(f"bytecode: as in this environment (PYTHONDONTWRITEBYTECODE={no_cache!r})")
+    else:
+        print("bytecode: cached in a temporary PYTHONPYCACHEPREFIX, warmed up before timing")
     print()
     timings = {v: Timing(v.label) for v in variants}
     with tempfile.TemporaryDirectory(prefix="suite-overhead-") as tmp:
-        root = Path(tmp)
+        root = Path(tmp) / "suite"
+        root.mkdir()
         generate(root, args.layout, tests)
-        if not args.quick:  # warm-up: bytecode caches, page cache
-            for variant in variants:
-                run_once(variant, args.workers, root, tests, env)
+        env = clean_env(None if args.keep_env else Path(tmp) / "pycache")
+        # Warm-up: bytecode caches, the page cache. Quick runs warm up with one serial run,
+        # which imports every module a worker imports.
+        for variant in [Variant("serial", True, blocked)] if args.quick else variants:
+            run_once(variant, args.workers, root, tests, env)
         for index in range(rounds):
             for mode in modes:
                 pair = [Variant(mode, True, blocked), Variant(mode, False, blocked)]
@@ -314,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
                     wall, cpu = run_once(variant, args.workers, root, tests, env)
                     timings[variant].seconds.append(wall)
                     timings[variant].cpu.append(cpu)
-    bare, full = import_cost(1 if args.quick else 2 * rounds + 1, env)
+        bare, full = import_cost(1 if args.quick else 2 * rounds + 1, env)
     load_end = os.getloadavg()[0]
     comparisons = [
         compare(
@@ -396,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
             "rounds": rounds,
             "workers": args.workers,
             "blocked": list(blocked),
+            "keep_env": args.keep_env,
             "comparisons": [asdict(c) for c in comparisons],
             "import_seconds": {"pytest": bare.seconds, "pytest+plugin": full.seconds},
             "import_cpu_seconds": {"pytest": bare.cpu, "pytest+plugin": full.cpu},

@@ -11,17 +11,27 @@ __all__ = [
     "PERCENTILES",
     "QUANTILE_OF",
     "RATES",
+    "REGRESSION_KINDS",
+    "REGRESSION_SUFFIX",
     "TRACKERS",
     "Comparison",
     "StatisticInfo",
     "ValueKind",
+    "regression_base",
     "statistic_info",
     "supports_confidence",
     "tracker_of_key",
+    "worse_when_higher",
 ]
 
 Comparison = Literal["<", "<=", ">", ">="]
-ValueKind = Literal["duration", "rate", "number"]
+#: ``duration_change`` is a regression tolerance in seconds or, written as "10%", relative to the
+#: baseline; ``rate_change`` an absolute change of a rate (0.02 or "2%": two percentage points).
+ValueKind = Literal["duration", "rate", "number", "duration_change", "rate_change"]
+#: The value kinds of ``<statistic>_regression`` keys.
+REGRESSION_KINDS: tuple[ValueKind, ...] = ("duration_change", "rate_change")
+#: A key ``p95_regression`` judges how much p95 got worse than in the baseline run.
+REGRESSION_SUFFIX = "_regression"
 
 #: Percentile statistic names and the quantile each one stands for.
 PERCENTILES: dict[str, float] = {
@@ -48,11 +58,22 @@ def _table(default: Comparison | None, kind: ValueKind, *names: str) -> dict[str
     return {name: StatisticInfo(name, default, kind) for name in names}
 
 
+def _regressions(table: dict[str, StatisticInfo], *names: str) -> dict[str, StatisticInfo]:
+    """``<name>_regression`` keys: the tolerated worsening of each statistic vs a baseline."""
+    keys = {}
+    for name in names:
+        kind: ValueKind = "duration_change" if table[name].kind == "duration" else "rate_change"
+        key = name + REGRESSION_SUFFIX
+        keys[key] = StatisticInfo(key, "<=", kind)
+    return keys
+
+
 _LATENCY: dict[str, StatisticInfo] = {
     **_table("<=", "duration", *PERCENTILES, "mean", "median", "max", "stdev"),
     **_table(">=", "rate", "success_rate"),
     **_table("<=", "rate", "error_rate"),
 }
+_LATENCY.update(_regressions(_LATENCY, *PERCENTILES, "mean", "success_rate", "error_rate"))
 
 _AVERAGED = [
     f"{measure}{average}"
@@ -68,11 +89,13 @@ _ACCURACY: dict[str, StatisticInfo] = _table(
     "min_class_recall",
     "min_class_precision",
 )
+_ACCURACY.update(_regressions(_ACCURACY, *_ACCURACY))
 _ESCALATION: dict[str, StatisticInfo] = {
     **_table("<=", "rate", "escalation_rate"),
     **_table(">=", "rate", "automation_rate", "fcr_rate"),
     **_table("<=", "duration", "resolution_time_p95", "resolution_time_mean"),
 }
+_ESCALATION.update(_regressions(_ESCALATION, *_ESCALATION))
 #: Custom metrics (``metric="name"``): any unit, so every threshold states its comparison.
 _METRIC: dict[str, StatisticInfo] = _table(
     None, "number", "sum", "count", "mean", "min", "max", *PERCENTILES
@@ -112,10 +135,28 @@ RATES = ("success_rate", "error_rate", "accuracy", "escalation_rate", "automatio
 CONFUSION_STATISTICS = (*_AVERAGED, "balanced_accuracy", "min_class_recall", "min_class_precision")
 
 
+def regression_base(statistic: str) -> str | None:
+    """The statistic a regression key compares (``p95_regression`` -> ``p95``), else None."""
+    if not statistic.endswith(REGRESSION_SUFFIX):
+        return None
+    return statistic[: -len(REGRESSION_SUFFIX)]
+
+
+def worse_when_higher(tracker: str, statistic: str) -> bool:
+    """Whether a higher value of ``tracker.statistic`` is worse (latency, error and escalation
+    rates) rather than better (success rate, accuracy)."""
+    info = statistic_info(tracker, statistic)
+    return info is None or info.default in ("<=", "<")
+
+
 def supports_confidence(statistic: str) -> bool:
-    """Whether ``confidence=`` means something for ``statistic`` (max, min and sums do not)."""
+    """Whether ``confidence=`` means something for ``statistic`` (max, min and sums do not).
+
+    On a regression key it is the significance the worsening must reach to fail.
+    """
     return (
-        statistic in QUANTILE_OF
+        statistic.endswith(REGRESSION_SUFFIX)
+        or statistic in QUANTILE_OF
         or statistic in MEANS
         or statistic in RATES
         or statistic in CONFUSION_STATISTICS

@@ -1,4 +1,4 @@
-"""The ``qametrics`` command: ``merge`` judges SLOs over the union of several runs (CI shards)."""
+"""The ``qametrics`` command: ``merge`` judges SLOs over many runs; ``render`` redraws reports."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ from pytest_qametrics.collector import Collector
 from pytest_qametrics.digest import DEFAULT_EXACT_CAP
 from pytest_qametrics.evaluation import GATES, POLICIES, evaluate, gate_outcome
 from pytest_qametrics.percentiles import METHODS, PercentileMethod
-from pytest_qametrics.report.files import write_reports
+from pytest_qametrics.report.files import ReportError, load_report, render_csv, write_reports
 from pytest_qametrics.report.formats import FORMATS
+from pytest_qametrics.report.html import render_html
+from pytest_qametrics.report.markdown import markdown_summary
 from pytest_qametrics.report.model import RunInfo, build_report
 from pytest_qametrics.settings import SettingsError, formats_from
 from pytest_qametrics.summary import plural, summary_lines
@@ -53,7 +55,45 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument(
         "--inconclusive", choices=POLICIES, default="warn", help="As qametrics_inconclusive."
     )
+    render = verbs.add_parser(
+        "render",
+        help="Render a report.json again as HTML, CSV or Markdown.",
+        description=(
+            "Read the report.json of a run (or of qametrics merge) and write it again in other "
+            "formats, for example after downloading it from a CI job."
+        ),
+    )
+    render.add_argument("report", type=Path, help="The report.json to render.")
+    render.add_argument("--html", type=Path, metavar="FILE", help="Write the HTML page here.")
+    render.add_argument(
+        "--csv", type=Path, metavar="DIR", help="Write slos.csv and series.csv into DIR."
+    )
+    render.add_argument(
+        "--markdown", type=Path, metavar="FILE", help="Write the Markdown job summary here."
+    )
     return parser
+
+
+def render(args: argparse.Namespace) -> int:
+    """Run ``qametrics render``; return the exit code."""
+    if not (args.html or args.csv or args.markdown):
+        raise ReportError("say what to write: --html FILE, --csv DIR and/or --markdown FILE")
+    report = load_report(args.report)
+    outputs: list[tuple[Path, str]] = []
+    try:
+        if args.html:
+            outputs.append((args.html, render_html(report)))
+        if args.csv:
+            outputs += [(args.csv / name, text) for name, text in render_csv(report).items()]
+        if args.markdown:
+            outputs.append((args.markdown, markdown_summary(report)))
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise ReportError(f"{args.report}: damaged report ({err!r} is missing or wrong)") from err
+    for path, text in outputs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text)
+    print(f"qametrics: wrote {', '.join(str(path) for path, _ in outputs)}")
+    return EXIT_OK
 
 
 def _artifact_path(path: Path) -> Path:
@@ -111,8 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``qametrics`` console script."""
     args = _parser().parse_args(argv)
     try:
-        return merge(args)
-    except (ArtifactError, SettingsError, OSError) as err:
+        return render(args) if args.verb == "render" else merge(args)
+    except (ArtifactError, ReportError, SettingsError, OSError) as err:
         print(f"qametrics {args.verb}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pytest_qametrics.digest import DEFAULT_EXACT_CAP
 from pytest_qametrics.population import Population
 from pytest_qametrics.slo import SESSION, SloSpec
+from pytest_qametrics.testlog import TestLog
 from pytest_qametrics.wire import ItemRecord
 from pytest_qametrics.workers import WorkerLedger
 
@@ -24,6 +25,7 @@ class Collector:
         self.session = Population(cap)
         self.groups: dict[str, Population] = {}
         self.workers = WorkerLedger()
+        self.tests = TestLog()
         self._specs: dict[SloSpec, None] = dict.fromkeys(session_specs)
         self._declared: dict[str, tuple[str, ...]] = {}
 
@@ -48,6 +50,8 @@ class Collector:
         """Pool one finished test into the session and into each group it belongs to."""
         if worker is not None:
             self.workers.arrived(worker, record.sample_count)
+        fed = sorted({f"{entry.key[0]}:{entry.key[1]}" for entry in record.series})
+        self.tests.fed(record.nodeid, worker, tuple(fed))
         self.session.add_samples(record)
         for spec in record.specs:
             self._specs.setdefault(spec)

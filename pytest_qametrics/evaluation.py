@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from pytest_qametrics.catalogue import regression_base
+from pytest_qametrics.history.baseline import Baseline
+from pytest_qametrics.history.regression import Regression, judge_regression
 from pytest_qametrics.observations import Observation, observe, selection, slice_names
 from pytest_qametrics.percentiles import PercentileMethod
 from pytest_qametrics.population import Population
@@ -58,6 +61,8 @@ class Verdict:
     needed: int | None = None
     #: The slice of a ``per=`` SLO this verdict judges (``checkout``, a class label).
     part: str | None = None
+    #: A regression key's comparison with its baseline (``observed`` is then the worsening).
+    regression: Regression | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +83,13 @@ def evaluate(
     specs: list[SloSpec],
     populations: dict[str, Population],
     method: PercentileMethod,
+    baseline: Baseline | None = None,
 ) -> list[Verdict]:
-    """Judge every spec (each slice of a ``per=`` spec) over the population of its scope."""
+    """Judge every spec (each slice of a ``per=`` spec) over the population of its scope.
+
+    ``baseline`` is what ``<statistic>_regression`` keys compare with; None means no baseline
+    was configured, which such keys report as ``no_data`` with how to record one.
+    """
     cache: dict[tuple[str, str, str | None, str | None], Observation] = {}
     verdicts = []
     for spec in specs:
@@ -96,7 +106,11 @@ def evaluate(
             key = selection(spec, part)
             if key not in cache:
                 cache[key] = observe(spec, population, method, part)
-            verdicts.append(replace(_judge(spec, population, cache[key], method), part=part))
+            seen = cache[key]
+            if regression_base(spec.statistic) is not None and not population.all_skipped:
+                verdicts.append(_regression_verdict(spec, seen, baseline, part))
+                continue
+            verdicts.append(replace(_judge(spec, population, seen, method), part=part))
     return verdicts
 
 
@@ -127,6 +141,29 @@ def _judge(
         status = "warn"
     reason = "the interval straddles the threshold" if status == "inconclusive" else ""
     return replace(verdict, status=status, interval=bounds, needed=needed, reason=reason)
+
+
+def _regression_verdict(
+    spec: SloSpec, seen: Observation, baseline: Baseline | None, part: str | None
+) -> Verdict:
+    statistic = regression_base(spec.statistic) or spec.statistic
+    n = seen.samples_for(statistic)
+    if n < spec.min_samples or seen.value(statistic) is None:
+        want = f"at least {spec.min_samples}" if spec.min_samples > 1 else "some"
+        reason = f"{n} samples, needs {want}"
+        return Verdict(spec, "no_data", None, n, seen.source, reason, part=part)
+    judged = judge_regression(spec, seen, baseline, part)
+    return Verdict(
+        spec,
+        judged.status,
+        judged.worsening,
+        n,
+        seen.source,
+        judged.reason,
+        seen.relative_error,
+        part=part,
+        regression=judged.regression,
+    )
 
 
 def _point_verdict(verdict: Verdict, observed: float) -> Verdict:

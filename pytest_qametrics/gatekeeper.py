@@ -6,15 +6,19 @@ import dataclasses
 from collections.abc import Generator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pytest_qametrics.artifact import ARTIFACT_NAME, dump_collector, write_atomic
 from pytest_qametrics.collector import Collector
 from pytest_qametrics.evaluation import Outcome, Verdict, evaluate, gate_outcome
+from pytest_qametrics.history.session import HistoryKeeper
+from pytest_qametrics.publish import ci_wants_report, publish
 from pytest_qametrics.recorder import DECLARED_ATTRIBUTE, REPORT_ATTRIBUTE
 from pytest_qametrics.report.files import write_reports
 from pytest_qametrics.report.model import RunInfo, build_report
+from pytest_qametrics.report.provenance import git_commit
 from pytest_qametrics.settings import Settings
 from pytest_qametrics.summary import summary_lines
 from pytest_qametrics.wire import WireError, decode_item, decode_specs
@@ -54,13 +58,28 @@ class Gatekeeper:
         self.problems: list[str] = []
         self.result: tuple[list[Verdict], Outcome] | None = None
         self.not_judged = ""
+        self.annotations: list[str] = []
+        self.notes: list[str] = []
+        #: The run history and baseline (--qametrics-history, --qametrics-baseline), if any.
+        self.history: HistoryKeeper | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         worker = worker_of(report)
         if report.when == _CRASH_PHASE and worker is not None:
             self.collector.workers.crashed_while(worker, report.nodeid)
+            self.collector.tests.crashed(report.nodeid, worker)
             return
         self.collector.add_test_phase(report.when, report.outcome, report.duration)
+        xfail = hasattr(report, "wasxfail")
+        self.collector.tests.phase(
+            report.nodeid,
+            report.when,
+            report.outcome,
+            report.duration,
+            worker,
+            report.location,
+            xfail,
+        )
         declared = getattr(report, DECLARED_ATTRIBUTE, None)
         payload = getattr(report, REPORT_ATTRIBUTE, None)
         if declared is None and payload is None:
@@ -80,11 +99,21 @@ class Gatekeeper:
     ) -> Generator[None, None, None]:
         if self.settings.gate != "off":
             self._judge(session)
-        if self.report_dir is not None:
-            self._write(session, self.report_dir)
+        judged = bool(self.result and self.result[0]) or bool(self.collector.workers.lost)
+        ci = judged and ci_wants_report(session.config)
+        if self.report_dir is not None or ci or self.history is not None:
+            report = self._report(session)
+            if self.history is not None:  # adds "trends"; its failures only add "problems"
+                verdicts = self.result[0] if self.result else []
+                scopes = self.collector.scopes()
+                self.history.record(report, verdicts, scopes, self.settings.percentile)
+            if self.report_dir is not None:
+                self._write(session, report, self.report_dir)
+            if ci:  # before junitxml's own sessionfinish writes the file
+                self.annotations, self.notes = publish(session.config, report)
         return (yield)
 
-    def _write(self, session: pytest.Session, directory: Path) -> None:
+    def _report(self, session: pytest.Session) -> dict[str, Any]:
         verdicts, outcome = self.result or ([], gate_outcome([], self.settings.no_data))
         run = RunInfo(
             started=self.started.isoformat(timespec="seconds"),
@@ -93,8 +122,11 @@ class Gatekeeper:
             gate=self.settings.gate,
             pytest_version=self.pytest_version,
             interrupted=session.exitstatus == pytest.ExitCode.INTERRUPTED,
+            git_commit=git_commit(session.config.rootpath),
         )
-        report = build_report(verdicts, outcome, self.collector, self.settings.percentile, run)
+        return build_report(verdicts, outcome, self.collector, self.settings.percentile, run)
+
+    def _write(self, session: pytest.Session, report: dict[str, Any], directory: Path) -> None:
         try:
             self.written = write_reports(report, directory, self.settings.formats)
             artifact = directory / ARTIFACT_NAME
@@ -115,7 +147,9 @@ class Gatekeeper:
                     f"{len(collector.specs)} SLOs were not judged"
                 )
             return
-        verdicts = evaluate(collector.specs, collector.scopes(), self.settings.percentile)
+        statistics = [spec.statistic for spec in collector.specs]
+        baseline = self.history.baseline(statistics) if self.history is not None else None
+        verdicts = evaluate(collector.specs, collector.scopes(), self.settings.percentile, baseline)
         verdicts = self._flag_lost(verdicts)
         outcome = gate_outcome(verdicts, self.settings.no_data, self.settings.inconclusive)
         self.result = (verdicts, outcome)
@@ -136,8 +170,10 @@ class Gatekeeper:
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         workers = self.collector.workers
-        problems = [*self.problems, *workers.problems]
-        shown = self.not_judged or (self.result and self.result[0]) or self.written
+        history = self.history
+        problems = [*self.problems, *workers.problems, *(history.problems if history else [])]
+        recorded = history.recorded if history is not None else ""
+        shown = self.not_judged or (self.result and self.result[0]) or self.written or recorded
         if not (shown or problems or workers.lost):
             return
         write = terminalreporter.write_line
@@ -155,8 +191,14 @@ class Gatekeeper:
                 write(line, **({colour: True} if colour else {}))
         if workers.received:
             write(f"qametrics: samples per worker: {workers.split()}")
+        if recorded:
+            write(recorded)
         if self.written:
             write(f"qametrics: wrote {', '.join(str(p) for p in self.written)}")
+        for note in self.notes:
+            write(note, yellow=True)
+        for line in self.annotations:  # GitHub reads these workflow commands from the log
+            write(line)
 
 
 class XdistWatcher:

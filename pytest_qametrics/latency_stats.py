@@ -12,7 +12,7 @@ import numpy.typing as npt
 from pytest_qametrics.catalogue import PERCENTILES
 from pytest_qametrics.digest import LatencyDigest
 from pytest_qametrics.loghist import RELATIVE_ERROR
-from pytest_qametrics.percentiles import PercentileMethod, percentiles
+from pytest_qametrics.percentiles import PercentileMethod, sorted_percentiles
 
 __all__ = ["LatencyStats", "summarize_digest", "summarize_latency"]
 
@@ -72,11 +72,12 @@ def summarize_latency(
     successes = int(ok.size)
     if n == 0:
         return _empty_stats(method, errors)
-    p50, p75, p90, p95, p99, p999 = percentiles(values, list(PERCENTILES.values()), method)
-    # fsum is correctly rounded, so the mean and stdev do not depend on the order the samples
-    # arrived in: xdist workers and CI shards give exactly the serial run's numbers.
-    mean = math.fsum(values.tolist()) / n
-    squares = math.fsum(((values - mean) ** 2).tolist())
+    # One sort: every statistic below is read from the sorted samples, so the order in which
+    # they arrived (xdist workers, CI shards) cannot change a single bit of the result.
+    ordered = np.sort(values)
+    p50, p75, p90, p95, p99, p999 = sorted_percentiles(ordered, list(PERCENTILES.values()), method)
+    mean = float(ordered.sum()) / n
+    squares = float(np.square(ordered - mean).sum())
     return LatencyStats(
         count=n,
         success_count=successes,
@@ -84,9 +85,9 @@ def summarize_latency(
         success_rate=successes / n,
         error_rate=(n - successes) / n,
         mean=mean,
-        median=float(np.median(values)),
-        min=float(values.min()),
-        max=float(values.max()),
+        median=float(ordered[(n - 1) // 2] + ordered[n // 2]) / 2,
+        min=float(ordered[0]),
+        max=float(ordered[-1]),
         stdev=math.sqrt(squares / (n - 1)) if n > 1 else 0.0,
         p50=p50,
         p75=p75,

@@ -9,7 +9,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["METHODS", "PercentileMethod", "nearest_rank", "percentiles"]
+__all__ = ["METHODS", "PercentileMethod", "nearest_rank", "percentiles", "sorted_percentiles"]
 
 PercentileMethod = Literal["nearest-rank", "linear"]
 METHODS: tuple[PercentileMethod, ...] = ("nearest-rank", "linear")
@@ -38,3 +38,15 @@ def percentiles(
     ranks = [nearest_rank(p, n) - 1 for p in ps]
     part = np.partition(values, sorted(set(ranks)))
     return [float(part[r]) for r in ranks]
+
+
+def sorted_percentiles(
+    ordered: npt.NDArray[np.float64], ps: Sequence[float], method: PercentileMethod
+) -> list[float]:
+    """Return the ``ps`` quantiles of a non-empty, ascending array (no partition needed)."""
+    n = int(ordered.size)
+    if n == 0:
+        raise ValueError("a percentile of zero samples is undefined")
+    if method == "linear":
+        return [float(q) for q in np.quantile(ordered, list(ps), method="linear")]
+    return [float(ordered[nearest_rank(p, n) - 1]) for p in ps]

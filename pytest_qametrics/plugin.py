@@ -12,6 +12,8 @@ from pytest_qametrics.custom_metrics import MetricsRecorder
 from pytest_qametrics.escalation import ESCALATION_COLUMNS, EscalationTracker
 from pytest_qametrics.evaluation import GATES
 from pytest_qametrics.gatekeeper import Gatekeeper, XdistWatcher
+from pytest_qametrics.history.baseline import BaselineError
+from pytest_qametrics.history.session import HistoryKeeper, history_keeper
 from pytest_qametrics.latency import LatencyTracker
 from pytest_qametrics.recorder import Recorder, item_state
 from pytest_qametrics.report.files import check_writable
@@ -66,6 +68,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="Comma-separated report formats out of html,json,csv. Default: all three.",
     )
+    group.addoption(
+        "--qametrics-history",
+        metavar="PATH",
+        default=None,
+        help=(
+            "Append this run (statistics, histograms, verdicts) to the SQLite history file PATH, "
+            "relative to the directory pytest was started in; regression keys such as "
+            "p95_regression='10%' then compare with the latest earlier run. "
+            "Default: the qametrics_history ini value (relative to the rootdir)."
+        ),
+    )
+    group.addoption(
+        "--qametrics-baseline",
+        metavar="REF",
+        default=None,
+        help=(
+            "What regression keys compare with: 'last' (the default with a history file: the "
+            "latest earlier run on this git branch), a run id of the history file, or the path "
+            "of a report.json. Default: the qametrics_baseline ini value."
+        ),
+    )
+    parser.addini("qametrics_history", default="", help="See --qametrics-history.")
+    parser.addini("qametrics_baseline", default="", help="See --qametrics-baseline.")
     parser.addini("qametrics_report_dir", default="", help="See --qametrics-report-dir.")
     parser.addini("qametrics_formats", default="", help="See --qametrics-formats.")
     parser.addini(
@@ -129,6 +154,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(Recorder(settings.exact_cap), "qametrics-recorder")
     if not hasattr(config, "workerinput"):
         gatekeeper = Gatekeeper(settings, _report_dir(config, settings), pytest.__version__)
+        gatekeeper.history = _history(config, settings)
         config.stash[GATEKEEPER] = gatekeeper
         config.pluginmanager.register(gatekeeper, "qametrics-gatekeeper")
         if config.pluginmanager.hasplugin("xdist"):
@@ -147,6 +173,22 @@ def _report_dir(config: pytest.Config, settings: Settings) -> Path | None:
             f"choose a writable directory with --qametrics-report-dir"
         ) from None
     return directory
+
+
+def _history(config: pytest.Config, settings: Settings) -> HistoryKeeper | None:
+    """The history keeper; paths from options are relative to the invocation directory,
+    paths from the ini file to the rootdir."""
+    invoked, root = config.invocation_params.dir, config.rootpath
+    try:
+        return history_keeper(
+            settings.history,
+            root if settings.history_in_ini else invoked,
+            settings.baseline,
+            root if settings.baseline_in_ini else invoked,
+            root,
+        )
+    except BaselineError as err:
+        raise pytest.UsageError(f"pytest-qametrics: {err}") from None
 
 
 def _item(request: pytest.FixtureRequest) -> pytest.Item:

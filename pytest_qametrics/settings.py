@@ -38,6 +38,12 @@ class Settings:
     formats: tuple[str, ...] = ("html", "json", "csv")
     token_prices: dict[str, TokenPrice] = field(default_factory=dict)
     inconclusive: Policy = "warn"
+    #: The history file and the baseline, as written; each relative to the invocation
+    #: directory when given as an option, to the rootdir when from the ini file.
+    history: str = ""
+    history_in_ini: bool = False
+    baseline: str = ""
+    baseline_in_ini: bool = False
 
 
 def _choice(name: str, value: str, choices: tuple[T, ...]) -> T:
@@ -68,6 +74,10 @@ def read_settings(option: Callable[[str], object], ini: Callable[[str], object])
         inconclusive=_choice(
             "qametrics_inconclusive", str(ini("qametrics_inconclusive") or "warn"), POLICIES
         ),
+        history=str(option("qametrics_history") or ini("qametrics_history") or "").strip(),
+        history_in_ini=not option("qametrics_history") and bool(ini("qametrics_history")),
+        baseline=str(option("qametrics_baseline") or ini("qametrics_baseline") or "").strip(),
+        baseline_in_ini=not option("qametrics_baseline") and bool(ini("qametrics_baseline")),
     )
 
 

@@ -60,12 +60,14 @@ class SloSpec:
     confidence: float | None = None
     #: ``operation``, a tag name, or ``class``: judge each slice of the samples on its own.
     per: str | None = None
+    #: A regression key's tolerance is a fraction of the baseline value ("10%"), not seconds.
+    relative: bool = False
     declared_at: str = field(default="", compare=False)
 
     @property
     def threshold_spec(self) -> Threshold:
         """The comparison and value as a Threshold."""
-        return Threshold(self.comparison, self.threshold)
+        return Threshold(self.comparison, self.threshold, self.relative)
 
     @property
     def target(self) -> str:
@@ -88,6 +90,7 @@ class SloSpec:
             "severity": self.severity,
             "confidence": self.confidence,
             "per": self.per,
+            "relative": self.relative,
             "declared_at": self.declared_at,
         }
 
@@ -247,5 +250,6 @@ def _spec(key: str, raw: object, common: dict[str, Any], where: str) -> SloSpec:
         statistic=key,
         comparison=threshold.comparison,
         threshold=threshold.value,
+        relative=threshold.relative,
         **common,
     )

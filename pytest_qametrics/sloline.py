@@ -75,6 +75,7 @@ def parse_slo_line(text: str, where: str) -> SloSpec:
         statistic=statistic,
         comparison=threshold.comparison,
         threshold=threshold.value,
+        relative=threshold.relative,
         operation=selectors.get("operation"),
         metric=selectors.get("name"),
         min_samples=check_min_samples(_as_int(options.get("min_samples", "1"), where), where),

@@ -31,8 +31,12 @@ _WORDS = {
 
 
 def format_value(value: float, spec: SloSpec) -> str:
-    """Format a statistic value in the unit people read it in (ms, s, %)."""
+    """Format a statistic value in the unit people read it in (ms, s, %, pp)."""
     info = statistic_info(spec.tracker, spec.statistic)
+    if info is not None and info.kind == "duration_change":
+        return f"{value * 100:.4g}%" if spec.relative else _duration(value)
+    if info is not None and info.kind == "rate_change":
+        return f"{value * 100:.4g} pp"
     if info is not None and info.kind == "rate":
         return f"{value * 100:.4g}%"
     if info is not None and info.kind == "duration":
@@ -61,6 +65,8 @@ def _bound(value: float, spec: SloSpec) -> str:
 def _details(verdict: Verdict) -> list[str]:
     spec = verdict.spec
     notes = []
+    if verdict.regression is not None:
+        notes.append(verdict.reason)
     if verdict.interval is not None and spec.confidence is not None:
         low, high = (_bound(v, spec) for v in verdict.interval)
         notes.append(f"{spec.confidence:.0%} bounds [{low}, {high}]")
@@ -86,6 +92,11 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
     name = f"{spec.target} {spec.statistic}"
     if verdict.observed is None:
         body = f"{name} {wanted}: {verdict.reason}"
+    elif verdict.regression is not None:
+        size = format_value(abs(verdict.observed), spec)
+        change = f"{size} {'worse' if verdict.observed > 0 else 'better'}"
+        change = "unchanged" if verdict.observed == 0 else change
+        body = f"{name} = {change}, needs {wanted} (n={verdict.n}, {verdict.source})"
     else:
         body = (
             f"{name} = {format_value(verdict.observed, spec)}, needs {wanted} "

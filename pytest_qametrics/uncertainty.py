@@ -29,6 +29,7 @@ __all__ = [
     "Budget",
     "assess_budget",
     "confidence_interval",
+    "confusion_statistic",
     "samples_needed",
 ]
 
@@ -236,6 +237,29 @@ def _averaged(name: str, k: int) -> Callable[[npt.NDArray[np.int64]], npt.NDArra
         return np.asarray(per_class.mean(axis=1))
 
     return statistic
+
+
+def confusion_statistic(
+    name: str, k: int
+) -> Callable[[npt.NDArray[np.int64]], npt.NDArray[np.float64]]:
+    """A statistic of flattened k x k confusion matrices, one value per row of a block.
+
+    Covers the averaged precision, recall and F1, balanced accuracy, and the worst class's
+    recall or precision (over the classes that truly occur, or that were predicted).
+    """
+    if name not in ("min_class_recall", "min_class_precision"):
+        return _averaged(name, k)
+    recall = name == "min_class_recall"
+
+    def worst(block: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        cells = block.reshape(-1, k, k).astype(np.float64)
+        hits = np.diagonal(cells, axis1=1, axis2=2)
+        totals = cells.sum(axis=2) if recall else cells.sum(axis=1)
+        rates = np.divide(hits, totals, out=np.full_like(hits, np.inf), where=totals > 0)
+        low = rates.min(axis=1)
+        return np.asarray(np.where(np.isinf(low), 0.0, low))
+
+    return worst
 
 
 def samples_needed(spec: SloSpec, seen: Observation, confidence: float) -> int | None:

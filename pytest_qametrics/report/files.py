@@ -11,10 +11,55 @@ from typing import Any
 from pytest_qametrics.artifact import write_atomic
 from pytest_qametrics.report.formats import FORMATS
 from pytest_qametrics.report.html import render_html
+from pytest_qametrics.report.model import SCHEMA_VERSION
 
-__all__ = ["FORMATS", "check_writable", "csv_cell", "write_reports"]
+__all__ = [
+    "FORMATS",
+    "SERIES_COLUMNS",
+    "SLO_COLUMNS",
+    "ReportError",
+    "check_writable",
+    "csv_cell",
+    "load_report",
+    "render_csv",
+    "write_reports",
+]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: The columns of slos.csv, one row per SLO (per slice of a ``per=`` SLO).
+SLO_COLUMNS = (
+    "scope",
+    "tracker",
+    "statistic",
+    "operation",
+    "metric",
+    "per",
+    "part",
+    "comparison",
+    "threshold",
+    "observed",
+    "n",
+    "source",
+    "verdict",
+    "severity",
+    "min_samples",
+    "confidence",
+    "interval_low",
+    "interval_high",
+    "needed",
+    "relative_error",
+    "lost_from",
+    "reason",
+    "declared_at",
+    "file",
+    "line",
+)
+#: The columns of series.csv, one row per series and statistic.
+SERIES_COLUMNS = ("scope", "tracker", "name", "statistic", "value", "relative_error")
+
+
+class ReportError(ValueError):
+    """A JSON report that cannot be rendered again; the message names the file."""
 
 
 def csv_cell(value: object) -> object:
@@ -26,7 +71,7 @@ def csv_cell(value: object) -> object:
     return "" if value is None else value
 
 
-def _csv(header: list[str], rows: list[list[object]]) -> str:
+def _csv(header: tuple[str, ...], rows: list[list[object]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
@@ -34,19 +79,33 @@ def _csv(header: list[str], rows: list[list[object]]) -> str:
     return buffer.getvalue()
 
 
-def _slos_csv(report: dict[str, Any]) -> str:
-    header = list(report["slos"][0]) if report["slos"] else ["scope", "verdict"]
-    return _csv(header, [[row[h] for h in header] for row in report["slos"]])
+def _slo_cells(slo: dict[str, Any]) -> list[object]:
+    interval = slo.get("interval") or {}
+    location = slo.get("location") or {}
+    flat = {
+        **slo,
+        "interval_low": interval.get("low"),
+        "interval_high": interval.get("high"),
+        "file": location.get("file"),
+        "line": location.get("line"),
+    }
+    return [flat.get(column) for column in SLO_COLUMNS]
 
 
-def _series_csv(report: dict[str, Any]) -> str:
-    rows: list[list[object]] = [
+def _series_cells(report: dict[str, Any]) -> list[list[object]]:
+    return [
         [s["scope"], s["tracker"], s["name"], name, value, s.get("relative_error", 0.0)]
         for s in report["series"]
         for name, value in s["statistics"].items()
     ]
-    header = ["scope", "tracker", "name", "statistic", "value", "relative_error"]
-    return _csv(header, rows)
+
+
+def render_csv(report: dict[str, Any]) -> dict[str, str]:
+    """The two CSV files by name: ``slos.csv`` and ``series.csv`` (RFC 4180, CRLF lines)."""
+    return {
+        "slos.csv": _csv(SLO_COLUMNS, [_slo_cells(slo) for slo in report["slos"]]),
+        "series.csv": _csv(SERIES_COLUMNS, _series_cells(report)),
+    }
 
 
 def check_writable(directory: Path) -> None:
@@ -62,9 +121,10 @@ def write_reports(report: dict[str, Any], directory: Path, formats: tuple[str, .
     directory.mkdir(parents=True, exist_ok=True)
     outputs: list[tuple[str, str]] = []
     if "json" in formats:
-        outputs.append(("report.json", json.dumps(report, indent=2, sort_keys=False) + "\n"))
+        text = json.dumps(report, indent=2, allow_nan=False)
+        outputs.append(("report.json", text + "\n"))
     if "csv" in formats:
-        outputs += [("slos.csv", _slos_csv(report)), ("series.csv", _series_csv(report))]
+        outputs += list(render_csv(report).items())
     if "html" in formats:
         outputs.append(("report.html", render_html(report)))
     paths = []
@@ -72,3 +132,21 @@ def write_reports(report: dict[str, Any], directory: Path, formats: tuple[str, .
         write_atomic(directory / name, text)
         paths.append(directory / name)
     return paths
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    """Read a report.json back, checking it is one this version can render."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReportError(f"{path}: no such file; pass the report.json a run wrote") from None
+    except (OSError, ValueError) as err:
+        raise ReportError(f"{path}: cannot be read as a JSON report: {err}") from err
+    if not isinstance(data, dict) or "schema_version" not in data:
+        raise ReportError(f"{path}: not a qametrics report.json (it has no schema_version)")
+    if data["schema_version"] != SCHEMA_VERSION:
+        raise ReportError(
+            f"{path}: report schema_version {data['schema_version']!r}, this pytest-qametrics "
+            f"renders version {SCHEMA_VERSION}; render it with the version that wrote it"
+        )
+    return data

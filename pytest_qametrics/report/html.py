@@ -2,90 +2,380 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from collections.abc import Iterator
+from importlib import resources
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
-__all__ = ["render_html"]
+from pytest_qametrics.report.charts import Marker, bar_chart, confusion_heatmap, latency_chart
+from pytest_qametrics.report.model import ALL_OPERATIONS, CALL_DURATIONS
+from pytest_qametrics.report.values import (
+    VERDICT_LABELS,
+    format_duration,
+    format_number,
+    format_stat,
+    is_duration,
+    quantile_of,
+    slo_name,
+    slo_observed,
+    slo_threshold,
+)
+from pytest_qametrics.testlog import OUTCOMES
 
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy"
-      content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>qametrics report: {{ report.summary.verdict | upper }}</title>
-<style>
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; color: #1d232a; }
-h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
-.banner { padding: .8rem 1rem; border-radius: 6px; font-weight: 600; }
-.pass { background: #e3f4e6; color: #145c26; } .fail { background: #fbe4e4; color: #8a1616; }
-.warn, .no_data { background: #fff4d6; color: #6b4d00; } .skipped { background: #eceff2; }
-table { border-collapse: collapse; width: 100%; margin-top: .5rem; }
-th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #dde2e7; }
-th { background: #f4f6f8; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.tag { display: inline-block; padding: 0 .45rem; border-radius: 4px; font-weight: 600; }
-code { font-size: 12px; } .stat { margin-right: .8rem; white-space: nowrap; }
-</style>
-</head>
-<body>
-<h1>qametrics report</h1>
-<p class="banner {{ report.summary.verdict }}">
-  {{ report.summary.verdict | upper }}:
-  {{ report.summary.failed }} of {{ report.summary.slos }} SLOs failed,
-  {{ report.summary.warnings }} with a warning
-  {% if report.run.interrupted %}(the run was interrupted: partial data){% endif %}
-</p>
-<p>pytest {{ report.run.pytest }}, Python {{ report.run.python }}, pytest-qametrics
-  {{ report.run.plugin }}; started {{ report.run.started }}, exit status
-  {{ report.run.exit_status }}, gate {{ report.run.gate }},
-  percentiles {{ report.run.percentile_method }}.</p>
-{% for problem in report.problems %}<p class="banner fail">{{ problem }}</p>{% endfor %}
-{% for lost in report.lost_workers %}
-<p class="banner fail">worker {{ lost.worker }} was lost
-  {% if lost.running %}while running <code>{{ lost.running }}</code>{% endif %}
-  ({{ lost.reason }})</p>
-{% endfor %}
-<h2>SLOs</h2>
-<table>
-<thead><tr><th>verdict</th><th>scope</th><th>statistic</th><th>observed</th>
-<th>threshold</th><th>n</th><th>source</th></tr></thead>
-<tbody>
-{% for slo in report.slos %}
-<tr>
-<td><span class="tag {{ slo.verdict }}">{{ slo.verdict | upper }}</span></td>
-<td><code>{{ slo.scope }}</code></td>
-<td>{{ slo.tracker }}{% if slo.operation %}[operation={{ slo.operation }}]{% endif %}
-  {{ slo.statistic }}</td>
-<td class="num">{{ slo.observed if slo.observed is not none else "-" }}</td>
-<td class="num">{{ slo.comparison }} {{ slo.threshold }}</td>
-<td class="num">{{ slo.n }}</td>
-<td>{{ slo.source }}{% if slo.reason %}: {{ slo.reason }}{% endif %}</td>
-</tr>
-{% endfor %}
-</tbody>
-</table>
-<h2>Series</h2>
-<table>
-<thead><tr><th>scope</th><th>series</th><th>statistics</th></tr></thead>
-<tbody>
-{% for series in report.series %}
-<tr><td><code>{{ series.scope }}</code></td><td>{{ series.tracker }} {{ series.name }}</td>
-<td>{% for name, value in series.statistics.items() %}
-<span class="stat">{{ name }}
-  <b>{{ "%.6g" | format(value) if value is not none else "-" }}</b></span>
-{% endfor %}</td></tr>
-{% endfor %}
-</tbody>
-</table>
-</body>
-</html>
-"""
+__all__ = ["CONTENT_SECURITY_POLICY", "MAX_LATENCY_CHARTS", "render_html"]
 
-_ENVIRONMENT = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+#: Latency charts drawn at most; further series are listed in the Series table only.
+MAX_LATENCY_CHARTS = 200
+_FILES = resources.files("pytest_qametrics.report")
+_CSS = (_FILES / "report.css").read_text(encoding="utf-8")
+_JS = (_FILES / "report.js").read_text(encoding="utf-8")
+
+
+def _sha256(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+
+
+#: Nothing may load from anywhere; only the page's own style and script blocks (by hash) apply.
+CONTENT_SECURITY_POLICY = (
+    f"default-src 'none'; style-src '{_sha256(_CSS)}'; script-src '{_sha256(_JS)}'; "
+    "img-src data:; base-uri 'none'; form-action 'none'"
+)
+_ENVIRONMENT = jinja2.Environment(
+    autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False
+)
+_TEMPLATE = _ENVIRONMENT.from_string((_FILES / "report.html.j2").read_text(encoding="utf-8"))
+_SYMBOLS = {
+    "pass": "\u2713",
+    "fail": "\u2717",
+    "warn": "!",
+    "no_data": "\u2205",
+    "inconclusive": "?",
+    "skipped": "\u2013",
+}
+_RANK = {"fail": 0, "warn": 1, "inconclusive": 2, "no_data": 3, "pass": 4, "skipped": 5}
+_COMPARISONS = {"<=": "\u2264", ">=": "\u2265", "<": "<", ">": ">"}
+_GOOD_OUTCOMES = {"resolved_automatically": "good", "customer_hung_up": "neutral"}
+
+
+def _notes(slo: dict[str, Any]) -> list[str]:
+    notes = []
+    if slo["reason"]:
+        notes.append(slo["reason"])
+    interval = slo["interval"]
+    if interval is not None and slo["confidence"] is not None:
+        low, high = (
+            "unbounded" if v is None else format_stat(v, slo["tracker"], slo["statistic"])
+            for v in (interval["low"], interval["high"])
+        )
+        notes.append(f"{slo['confidence']:.0%} bounds [{low}, {high}]")
+    if slo["budget"] is not None:
+        notes.append(f"budget: {slo['budget']['text']}")
+    if slo["needed"] is not None and slo["verdict"] in ("inconclusive", "no_data"):
+        notes.append(f"about {slo['needed']} samples could decide it")
+    if slo["relative_error"]:
+        notes.append(f"approximate: within {slo['relative_error']:.1%}")
+    if slo["lost_from"]:
+        notes.append(f"may lack samples from lost worker {', '.join(slo['lost_from'])}")
+    if slo["severity"] == "warn":
+        notes.append("severity=warn")
+    return notes
+
+
+def _threshold(slo: dict[str, Any]) -> str:
+    """``≤ 40 ms``: the threshold with a typographic comparison."""
+    return f"{_COMPARISONS[slo['comparison']]} {slo_threshold(slo).split(' ', 1)[1]}"
+
+
+def _slo_views(slos: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    ordered = sorted(slos, key=lambda s: _RANK.get(s["verdict"], 9))
+    return [
+        {
+            "verdict": slo["verdict"],
+            "label": VERDICT_LABELS.get(slo["verdict"], slo["verdict"].upper()),
+            "symbol": _SYMBOLS.get(slo["verdict"], ""),
+            "name": slo_name(slo),
+            "scope": slo["scope"],
+            "observed": slo_observed(slo),
+            "threshold": _threshold(slo),
+            "n": format_number(slo["n"]),
+            "source": slo["source"],
+            "notes": _notes(slo),
+        }
+        for slo in ordered
+    ]
+
+
+def _hero(report: dict[str, Any]) -> dict[str, str]:
+    summary, run = report["summary"], report["run"]
+    total, failed = summary["slos"], summary["failed"]
+    if failed:
+        headline = f"{failed} of {total} SLOs failed"
+    elif total:
+        headline = (
+            f"no SLO failed of {total}"
+            if summary["warnings"]
+            else (f"all {total} SLOs met" if total != 1 else "the 1 SLO was met")
+        )
+    else:
+        headline = "no SLO was judged"
+    if summary["warnings"]:
+        headline += f", {summary['warnings']} with a warning"
+    if run["interrupted"]:
+        return {
+            "css": "interrupted",
+            "symbol": "!",
+            "word": "INTERRUPTED",
+            "headline": f"The run was interrupted; judged on the data it had: {headline}.",
+        }
+    if report["lost_workers"] or report["problems"]:
+        return {
+            "css": "fail",
+            "symbol": "!",
+            "word": "INCOMPLETE",
+            "headline": f"Samples were lost (see below), so the run fails; {headline}.",
+        }
+    verdict = summary["verdict"]
+    return {
+        "css": verdict,
+        "symbol": _SYMBOLS.get(verdict, "?"),
+        "word": verdict.upper(),
+        "headline": headline[0].upper() + headline[1:] + ".",
+    }
+
+
+def _chips(report: dict[str, Any]) -> list[tuple[str, str]]:
+    run = report["run"]
+    chips = [("SLOs", format_number(report["summary"]["slos"]))]
+    chips += [(outcome, format_number(n)) for outcome, n in report["summary"]["tests"].items()]
+    chips.append(("duration", format_duration(run["duration"])))
+    chips.append(("exit status", str(run["exit_status"])))
+    if run["xdist_workers"]:
+        chips.append(("xdist workers", str(run["xdist_workers"])))
+    chips.append(("gate", run["gate"]))
+    return chips
+
+
+def _matches(slo: dict[str, Any], series: dict[str, Any], operations: int) -> bool:
+    """Whether ``slo`` judges the samples drawn for ``series``."""
+    name = series["name"]
+    if slo["source"] != series["source"]:
+        return False
+    if name == CALL_DURATIONS:
+        return True
+    if slo["operation"] is not None or slo["per"] == "operation":
+        return name in (slo["operation"], slo["part"])
+    if slo["per"] is not None:
+        return False
+    return name == ALL_OPERATIONS or operations == 1
+
+
+def _markers(series: dict[str, Any], slos: list[dict[str, Any]], operations: int) -> list[Marker]:
+    markers = []
+    for slo in slos:
+        statistic = slo["statistic"]
+        if not (is_duration("latency", statistic) and _matches(slo, series, operations)):
+            continue
+        threshold = format_duration(slo["threshold"])
+        quantile = 1.0 if statistic == "max" else quantile_of(statistic)
+        label = f"{statistic} {_COMPARISONS[slo['comparison']]} {threshold}"
+        markers.append(Marker(slo["threshold"], label, slo["verdict"], slo["observed"], quantile))
+    return markers
+
+
+def _latency_stats(series: dict[str, Any]) -> list[tuple[str, str]]:
+    stats = series["statistics"]
+    shown = [("n", format_number(stats["count"]))]
+    shown += [(k, format_stat(stats[k], "latency", k)) for k in ("p50", "p95", "p99", "max")]
+    if stats["error_rate"]:
+        shown.append(("errors", format_stat(stats["error_rate"], "latency", "error_rate")))
+    return shown
+
+
+def _merged(report: dict[str, Any], tracker: str) -> list[tuple[list[str], dict[str, Any]]]:
+    """The series rows of ``tracker``; rows with the same samples in several scopes merge.
+
+    A group whose tests are the only ones recording an operation has the same samples as the
+    session: one card then stands for both, with the SLOs of both.
+    """
+    merged: dict[str, tuple[list[str], dict[str, Any]]] = {}
+    for row in report["series"]:
+        if row["tracker"] != tracker or not row["statistics"].get("count"):
+            continue
+        same = repr({k: v for k, v in row.items() if k not in ("scope", "examples")})
+        merged.setdefault(same, ([], row))[0].append(row["scope"])
+    return list(merged.values())
+
+
+def _latency_cards(report: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """One card per distinct latency distribution, with the SLOs of every scope it stands for."""
+    slos = [s for s in report["slos"] if s["tracker"] == "latency"]
+    operations: dict[str, int] = {}
+    for row in report["series"]:
+        if row["tracker"] == "latency" and row["name"] not in (ALL_OPERATIONS, CALL_DURATIONS):
+            operations[row["scope"]] = operations.get(row["scope"], 0) + 1
+    cards = []
+    groups = [(scopes, row) for scopes, row in _merged(report, "latency") if row["distribution"]]
+    for scopes, row in groups:
+        markers = [
+            marker
+            for scope in scopes
+            for marker in _markers(
+                row, [s for s in slos if s["scope"] == scope], operations.get(scope, 0)
+            )
+        ]
+        rank = min((_RANK.get(m.verdict, 9) for m in markers), default=10)
+        cards.append((rank, row, scopes, markers))
+    cards.sort(key=lambda card: card[0])
+    views = []
+    for _, row, scopes, markers in cards[:MAX_LATENCY_CHARTS]:
+        title = f"{row['name']} latency: histogram and cumulative share"
+        chart = latency_chart(row["distribution"], markers, title)
+        if chart is not None:
+            views.append(
+                {
+                    "name": row["name"],
+                    "scopes": scopes,
+                    "stats": _latency_stats(row),
+                    "chart": Markup(chart),
+                    "slos": markers,
+                    "failed": any(row["distribution"]["histogram"]["failed"]),
+                }
+            )
+    return views, max(len(groups) - MAX_LATENCY_CHARTS, 0)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.3g}%"
+
+
+def _accuracy_cards(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for scopes, row in _merged(report, "accuracy"):
+        details, stats = row["details"], row["statistics"]
+        title = f"confusion matrix of {row['name']}"
+        yield {
+            "name": row["name"],
+            "scopes": scopes,
+            "stats": [("n", format_number(stats["count"]))]
+            + [(k, _pct(stats[k])) for k in ("accuracy", "balanced_accuracy", "f1_macro")],
+            "heatmap": Markup(
+                confusion_heatmap(details["labels"], details["confusion_matrix"], title)
+            ),
+            "classes": [
+                (label, _pct(c["precision"]), _pct(c["recall"]), _pct(c["f1"]), c["support"])
+                for label, c in details["per_class"].items()
+            ],
+        }
+
+
+def _tone(outcome: str) -> str:
+    return _GOOD_OUTCOMES.get(outcome, "bad" if "escalated" in outcome else "warn")
+
+
+def _escalation_cards(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for scopes, row in _merged(report, "escalation"):
+        details, stats = row["details"], row["statistics"]
+        names = ("escalation_rate", "automation_rate", "fcr_rate", "resolution_time_p95")
+        reasons = details["reasons"]
+        yield {
+            "name": row["name"],
+            "scopes": scopes,
+            "stats": [("n", format_number(stats["count"]))]
+            + [(k, format_stat(stats[k], "escalation", k)) for k in names],
+            "outcomes": Markup(bar_chart(details["outcomes"], "outcomes", _tone)),
+            "reasons": Markup(bar_chart(reasons, "reasons", lambda _: "info")) if reasons else "",
+        }
+
+
+_METRIC_COLUMNS = ("count", "sum", "mean", "min", "max", "p50", "p95", "p99")
+
+
+def _metric_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": row["name"],
+            "scopes": scopes,
+            "cells": [format_stat(row["statistics"].get(k), "metric", k) for k in _METRIC_COLUMNS],
+        }
+        for scopes, row in _merged(report, "metric")
+    ]
+
+
+def _series_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "tracker": row["tracker"],
+            "name": row["name"],
+            "scope": row["scope"],
+            "stats": [(k, format_stat(v, row["tracker"], k)) for k, v in row["statistics"].items()],
+        }
+        for row in report["series"]
+    ]
+
+
+def _test_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "nodeid": test["nodeid"],
+            "outcome": test["outcome"],
+            "duration": "-" if test["duration"] is None else format_duration(test["duration"]),
+            "sort": -1 if test["duration"] is None else test["duration"],
+            "series": test["series"],
+            "worker": test["worker"] or "",
+        }
+        for test in report["tests"]
+    ]
+
+
+def _run_items(report: dict[str, Any]) -> list[tuple[str, str]]:
+    run = report["run"]
+    items = [
+        ("started", run["started"]),
+        ("duration", format_duration(run["duration"])),
+        ("exit status", f"{run['exit_status']}{' (interrupted)' if run['interrupted'] else ''}"),
+        ("gate", run["gate"]),
+        ("percentiles", run["percentile_method"]),
+        ("versions", f"Python {run['python']}, pytest {run['pytest']}, plugin {run['plugin']}"),
+        ("platform", run["platform"]),
+        ("xdist workers", str(run["xdist_workers"] or "none (a serial run)")),
+    ]
+    if run["git_commit"]:
+        items.append(("git commit", run["git_commit"]))
+    return items
 
 
 def render_html(report: dict[str, Any]) -> str:
     """Return the page for ``report``."""
-    return _ENVIRONMENT.from_string(_TEMPLATE).render(report=report)
+    latency, left = _latency_cards(report)
+    present = {test["outcome"] for test in report["tests"]}
+    return _TEMPLATE.render(
+        csp=CONTENT_SECURITY_POLICY,
+        css=Markup(_CSS),
+        js=Markup(_JS),
+        schema_version=report["schema_version"],
+        run=report["run"],
+        hero=_hero(report),
+        chips=_chips(report),
+        problems=report["problems"],
+        lost_workers=[
+            f"worker {w['worker']} was lost"
+            + (f" while running {w['running']}" if w["running"] else "")
+            + f" ({w['reason']})"
+            for w in report["lost_workers"]
+        ],
+        slos=_slo_views(report["slos"]),
+        latency=latency,
+        charts_drawn=MAX_LATENCY_CHARTS,
+        charts_left=left,
+        accuracy=list(_accuracy_cards(report)),
+        escalation=list(_escalation_cards(report)),
+        metrics=_metric_rows(report),
+        metric_columns=_METRIC_COLUMNS,
+        tests=_test_rows(report),
+        outcomes=[o for o in OUTCOMES if o in present],
+        series=_series_rows(report),
+        run_items=_run_items(report),
+    )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import platform
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,17 +14,25 @@ import numpy as np
 
 from pytest_qametrics import __version__
 from pytest_qametrics.accuracy import summarize_accuracy
+from pytest_qametrics.catalogue import statistic_info
 from pytest_qametrics.collector import Collector
 from pytest_qametrics.custom_metrics import summarize_metric
 from pytest_qametrics.escalation import summarize_escalation
 from pytest_qametrics.evaluation import Outcome, Verdict
+from pytest_qametrics.observations import FROM_CALLS, FROM_SAMPLES
 from pytest_qametrics.percentiles import PercentileMethod
-from pytest_qametrics.population import Population
+from pytest_qametrics.population import LatencySamples, Population
+from pytest_qametrics.report.distribution import distribution
 from pytest_qametrics.slo import SESSION
+from pytest_qametrics.testlog import OUTCOMES, TestLog, natural_key
 
-__all__ = ["SCHEMA_VERSION", "RunInfo", "build_report"]
+__all__ = ["ALL_OPERATIONS", "CALL_DURATIONS", "SCHEMA_VERSION", "RunInfo", "build_report"]
 
 SCHEMA_VERSION = 1
+#: The latency series row of a scope's test call durations (what SLOs without samples judge).
+CALL_DURATIONS = "(call durations)"
+#: The latency series row of every operation of a scope pooled (for SLOs without operation=).
+ALL_OPERATIONS = "(all operations)"
 _LATENCY_STATISTICS = ("count", "error_rate", "mean", "p50", "p90", "p95", "p99", "max")
 _ACCURACY_STATISTICS = (
     "count",
@@ -56,27 +66,61 @@ class RunInfo:
     gate: str
     pytest_version: str
     interrupted: bool = False
+    git_commit: str | None = None
 
 
-def _verdict_row(verdict: Verdict) -> dict[str, Any]:
+def _finite(value: float | None) -> float | None:
+    return value if value is None or math.isfinite(value) else None
+
+
+def _locations(tests: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Node id to ``{"file", "line"}`` of every test whose location is known."""
+    return {
+        t["nodeid"]: {"file": t["file"], "line": t["line"]}
+        for t in reversed(tests)
+        if t["file"] is not None and t["line"] is not None
+    }
+
+
+def _verdict_row(
+    verdict: Verdict, members: list[str], locations: dict[str, dict[str, Any]], counted_as: str
+) -> dict[str, Any]:
     spec = verdict.spec
+    budget = verdict.budget
+    interval = verdict.interval
+    known = [locations[m] for m in members if m in locations]
     return {
         "scope": spec.scope,
         "tracker": spec.tracker,
         "statistic": spec.statistic,
         "operation": spec.operation,
+        "metric": spec.metric,
+        "target": spec.target,
+        "per": spec.per,
+        "part": verdict.part,
         "comparison": spec.comparison,
         "threshold": spec.threshold,
         "observed": verdict.observed,
         "n": verdict.n,
         "source": verdict.source,
         "verdict": verdict.status,
+        "counted_as": counted_as,
         "severity": spec.severity,
         "min_samples": spec.min_samples,
+        "confidence": spec.confidence,
+        "interval": None
+        if interval is None
+        else {"low": _finite(interval[0]), "high": _finite(interval[1])},
+        "budget": None
+        if budget is None
+        else {"allowed": max(budget.allowed, 0), "used": budget.used, "text": budget.describe()},
+        "needed": verdict.needed,
         "relative_error": verdict.relative_error,
         "lost_from": list(verdict.lost_from),
         "reason": verdict.reason,
         "declared_at": spec.declared_at,
+        "node_ids": members,
+        "location": known[0] if known else None,
     }
 
 
@@ -90,23 +134,56 @@ def _row(
     return {"scope": scope, "tracker": tracker, "name": name, "statistics": statistics, **extra}
 
 
-def _scope_rows(
+def _latency_row(
+    scope: str, name: str, samples: LatencySamples, source: str, method: PercentileMethod
+) -> dict[str, Any]:
+    stats = samples.summarize(method)
+    return _row(
+        scope,
+        "latency",
+        name,
+        _pick(stats, _LATENCY_STATISTICS),
+        relative_error=stats.relative_error,
+        source=source,
+        distribution=distribution(samples),
+    )
+
+
+def _is_duration(slo: Verdict) -> bool:
+    info = statistic_info(slo.spec.tracker, slo.spec.statistic)
+    return info is not None and info.kind == "duration"
+
+
+def _latency_rows(
+    scope: str, population: Population, verdicts: list[Verdict], method: PercentileMethod
+) -> list[dict[str, Any]]:
+    """One row per operation; pooled and call-duration rows where an SLO judged those."""
+    operations = sorted({name for (_, name, _) in population.series})
+    rows = [
+        _latency_row(scope, op, population.latency(op), FROM_SAMPLES, method) for op in operations
+    ]
+    latency = [v for v in verdicts if v.spec.tracker == "latency"]
+    pooled = any(
+        v.spec.operation is None and v.spec.per is None and v.source == FROM_SAMPLES
+        for v in latency
+        if _is_duration(v)
+    )
+    if pooled and len(operations) > 1:
+        rows.append(
+            _latency_row(scope, ALL_OPERATIONS, population.latency(None), FROM_SAMPLES, method)
+        )
+    if any(v.source == FROM_CALLS for v in latency):
+        calls = population.call_duration_samples()
+        if calls.count:
+            rows.append(_latency_row(scope, CALL_DURATIONS, calls, FROM_CALLS, method))
+    return rows
+
+
+def _column_rows(
     scope: str, population: Population, method: PercentileMethod
 ) -> list[dict[str, Any]]:
     rows = []
-    for operation in sorted({name for (_, name, _) in population.series}):
-        stats = population.latency(operation).summarize(method)
-        rows.append(
-            _row(
-                scope,
-                "latency",
-                operation,
-                _pick(stats, _LATENCY_STATISTICS),
-                relative_error=stats.relative_error,
-            )
-        )
-    kinds = sorted({(tracker, name) for (tracker, name, _) in population.columns})
-    for tracker, name in kinds:
+    for tracker, name in sorted({(tracker, name) for (tracker, name, _) in population.columns}):
         pool = population.column_pool(tracker, name)
         columns = pool.arrays()
         if tracker == "accuracy":
@@ -118,29 +195,13 @@ def _scope_rows(
                 "confidence_correlation": acc.confidence_correlation,
                 "calibration_error": acc.calibration_error,
             }
-            rows.append(
-                _row(
-                    scope,
-                    tracker,
-                    name,
-                    _pick(acc, _ACCURACY_STATISTICS),
-                    details=details,
-                    examples=pool.examples,
-                )
-            )
+            stats = _pick(acc, _ACCURACY_STATISTICS)
+            rows.append(_row(scope, tracker, name, stats, details=details, examples=pool.examples))
         elif tracker == "escalation":
             esc = summarize_escalation(columns)
             details = {"outcomes": esc.outcomes, "reasons": esc.reasons}
-            rows.append(
-                _row(
-                    scope,
-                    tracker,
-                    name,
-                    _pick(esc, _ESCALATION_STATISTICS),
-                    details=details,
-                    examples=pool.examples,
-                )
-            )
+            stats = _pick(esc, _ESCALATION_STATISTICS)
+            rows.append(_row(scope, tracker, name, stats, details=details, examples=pool.examples))
         else:
             values = columns.get("value", np.empty(0)).astype(np.float64)
             metric = summarize_metric(values, method)
@@ -148,9 +209,58 @@ def _scope_rows(
     return rows
 
 
-def _series_rows(collector: Collector, method: PercentileMethod) -> list[dict[str, Any]]:
+def _series_rows(
+    collector: Collector, verdicts: list[Verdict], method: PercentileMethod
+) -> list[dict[str, Any]]:
     scopes = {SESSION: collector.session, **dict(sorted(collector.groups.items()))}
-    return [row for scope, p in scopes.items() for row in _scope_rows(scope, p, method)]
+    rows = []
+    for scope, population in scopes.items():
+        judged = [v for v in verdicts if v.spec.scope == scope]
+        rows += _latency_rows(scope, population, judged, method)
+        rows += _column_rows(scope, population, method)
+    return rows
+
+
+def _test_rows(log: TestLog) -> list[dict[str, Any]]:
+    return [
+        {
+            "nodeid": nodeid,
+            "outcome": outcome,
+            "duration": duration,
+            "series": list(log.series_of(nodeid, worker)),
+            "worker": worker,
+            "file": file,
+            "line": line,
+        }
+        for nodeid, outcome, duration, worker, file, line in log.finished()
+    ]
+
+
+def _clean(value: Any) -> Any:
+    """The value with every NaN or infinity replaced by None (JSON has neither)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _workers(collector: Collector, tests: list[dict[str, Any]]) -> list[str]:
+    seen = {t["worker"] for t in tests if t["worker"] is not None}
+    return sorted(seen | set(collector.workers.received) | set(collector.workers.lost))
+
+
+def _summary(outcome: Outcome, tests: list[dict[str, Any]]) -> dict[str, Any]:
+    counts = Counter(t["outcome"] for t in tests)
+    return {
+        "verdict": "fail" if outcome.breached else "pass",
+        "slos": outcome.total,
+        "failed": len(outcome.failing),
+        "warnings": len(outcome.warning),
+        "tests": {name: counts[name] for name in OUTCOMES if counts[name]},
+    }
 
 
 def build_report(
@@ -160,8 +270,21 @@ def build_report(
     method: PercentileMethod,
     run: RunInfo,
 ) -> dict[str, Any]:
-    """Return the report model: deterministic order, only JSON types."""
-    return {
+    """Return the report model: deterministic order, only JSON types, no NaN or infinity."""
+    tests = _test_rows(collector.tests)
+    locations = _locations(tests)
+    groups = collector.groups
+
+    def members(scope: str) -> list[str]:
+        return sorted(set(groups[scope].nodeids), key=natural_key) if scope in groups else []
+
+    failing = {id(v) for v in outcome.failing}
+    warning = {id(v) for v in outcome.warning}
+
+    def counted_as(verdict: Verdict) -> str:
+        return "fail" if id(verdict) in failing else "warn" if id(verdict) in warning else "pass"
+
+    report: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "run": {
             "started": run.started,
@@ -174,22 +297,29 @@ def build_report(
             "pytest": run.pytest_version,
             "plugin": __version__,
             "platform": sys.platform,
+            "xdist_workers": len(_workers(collector, tests)),
+            "git_commit": run.git_commit,
         },
-        "summary": {
-            "verdict": "fail" if outcome.breached else "pass",
-            "slos": outcome.total,
-            "failed": len(outcome.failing),
-            "warnings": len(outcome.warning),
-        },
-        "slos": [_verdict_row(v) for v in verdicts],
-        "series": _series_rows(collector, method),
+        "summary": _summary(outcome, tests),
+        "slos": [
+            _verdict_row(v, members(v.spec.scope), locations, counted_as(v)) for v in verdicts
+        ],
+        "series": _series_rows(collector, verdicts, method),
+        "tests": tests,
         "workers": {
             worker: {"tests": items, "samples": samples}
             for worker, (items, samples) in sorted(collector.workers.received.items())
         },
         "lost_workers": [
             {"worker": w.worker, "reason": w.reason, "running": w.running}
-            for w in collector.workers.lost.values()
+            for w in sorted(collector.workers.lost.values(), key=lambda w: w.worker)
         ],
         "problems": list(collector.workers.problems),
     }
+    # Statistics may be NaN or infinite (JSON has neither); distributions and tests never are.
+    report["slos"] = _clean(report["slos"])
+    for row in report["series"]:
+        for key in ("statistics", "details", "examples"):
+            if key in row:
+                row[key] = _clean(row[key])
+    return report

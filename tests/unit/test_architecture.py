@@ -1,4 +1,4 @@
-"""The core never imports pytest or jinja2; only plugin, recorder and gatekeeper touch pytest."""
+"""The core never imports pytest or jinja2; only the pytest-facing shell (PYTEST_FACING) does."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest_qametrics
 import pytest_qametrics.report
 
 #: The pytest-facing shell around the core: the only modules allowed to import pytest.
-PYTEST_FACING = {"plugin", "recorder", "gatekeeper"}
+PYTEST_FACING = {"plugin", "recorder", "gatekeeper", "publish"}
 #: Front ends that write report files: they may use jinja2 (HTML), never pytest.
 REPORT_WRITERS = {"cli"}
 NOT_PYTEST = ("pytest", "_pytest")

@@ -1,0 +1,1 @@
+"""Run history in SQLite, baselines from earlier runs, and regression gating against them."""
