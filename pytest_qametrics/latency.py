@@ -89,6 +89,14 @@ class Measurement:
         return decorate(func, lambda: self._series)
 
 
+_new_measurement = object.__new__
+
+
+def _tag_key(operation: str, tags: dict[str, Any]) -> tuple[Any, ...]:
+    """Cache key of a tagged call; value types count, so ``flag=True`` is not ``flag=1``."""
+    return (operation, tuple(tags.items()), tuple(map(type, tags.values())))
+
+
 def decorate(func: F, series_for_call: Callable[[], LatencySeries | None]) -> F:
     """Wrap ``func`` so each call is timed into ``series_for_call()`` (untimed when it is None)."""
     if inspect.iscoroutinefunction(func):
@@ -126,24 +134,35 @@ class LatencyTracker:
         self._store = store
         self._method: PercentileMethod = method
         self._plain: dict[str, LatencySeries] = {}
+        self._tagged: dict[tuple[Any, ...], LatencySeries] = {}
         self._instrumented: list[Instrumentation] = []
 
     def _series(self, operation: str, tags: dict[str, Any]) -> LatencySeries:
-        if tags:
-            return self._store.latency(operation, normalize_tags(tags))
-        series = self._store.latency(operation)
-        self._plain[operation] = series
+        if not tags:
+            series = self._store.latency(operation)
+            self._plain[operation] = series
+            return series
+        series = self._store.latency(operation, normalize_tags(tags))
+        self._tagged[_tag_key(operation, tags)] = series  # values are scalars now
         return series
+
+    def _lookup(self, operation: str, tags: dict[str, Any]) -> LatencySeries | None:
+        """The series cached for this call's arguments (None on first use or bad input)."""
+        try:
+            if not tags:
+                return self._plain.get(operation)
+            return self._tagged.get(_tag_key(operation, tags))
+        except TypeError:  # unhashable operation or tag: _series() says what is wrong
+            return None
 
     def measure(self, operation: str = "default", **tags: Any) -> Measurement:
         """Return a context manager (also ``async with``, also a decorator) timing ``operation``."""
-        try:
-            series = self._plain.get(operation) if not tags else None
-        except TypeError:  # an unhashable operation: _series() says what is wrong
-            series = None
+        series = self._lookup(operation, tags)
         if series is None:
             series = self._series(operation, tags)
-        return Measurement(series)
+        measurement = _new_measurement(Measurement)  # skips __init__: this is the hot path
+        measurement._series = series
+        return measurement
 
     def record(
         self,
@@ -155,10 +174,7 @@ class LatencyTracker:
         **tags: Any,
     ) -> None:
         """Record a duration in seconds measured elsewhere, as a success or a failure."""
-        try:
-            series = self._plain.get(operation) if not tags else None
-        except TypeError:  # an unhashable operation: _series() says what is wrong
-            series = None
+        series = self._lookup(operation, tags)
         if series is None:
             series = self._series(operation, tags)
         if seconds.__class__ is not float:

@@ -37,7 +37,8 @@ class RecordingTarget:
 recording_target = RecordingTarget()
 
 # (start, series) frames of the timed() blocks open in this thread or task.
-_open_blocks: ContextVar[tuple[float, LatencySeries | None, Any] | None] = ContextVar(
+# (owner, start, series, outer frame) of the timed() blocks open in this thread or task.
+_open_blocks: ContextVar[tuple[Any, float, LatencySeries, Any] | None] = ContextVar(
     "qametrics_open_blocks", default=None
 )
 
@@ -45,8 +46,8 @@ _open_blocks: ContextVar[tuple[float, LatencySeries | None, Any] | None] = Conte
 class timed:
     """Time a block or every call of a function as ``operation``, when a test is running.
 
-    Outside a test (production code, a script) it records nothing and costs two clock-free
-    attribute reads. Inside a test the samples land in that test's ``latency_tracker``.
+    Outside a test (production code, a script) it records nothing and reads no clock. Inside
+    a test the samples land in that test's ``latency_tracker``.
     """
 
     __slots__ = ("_operation", "_tags")
@@ -57,14 +58,17 @@ class timed:
                 f"timed() needs a non-empty operation name such as 'checkout', not {operation!r}"
             )
         self._operation = operation
-        self._tags = normalize_tags(tags)
+        self._tags = normalize_tags(tags) if tags else ()
 
     def _series(self) -> LatencySeries | None:
         store = recording_target.store
         return None if store is None else store.latency(self._operation, self._tags)
 
     def __enter__(self) -> timed:
-        _open_blocks.set((perf_counter(), self._series(), _open_blocks.get()))
+        store = recording_target.store
+        if store is not None:
+            series = store.latency(self._operation, self._tags)
+            _open_blocks.set((self, perf_counter(), series, _open_blocks.get()))
         return self
 
     def __exit__(
@@ -74,12 +78,10 @@ class timed:
         tb: TracebackType | None,
     ) -> None:
         frame = _open_blocks.get()
-        if frame is None:
-            raise RuntimeError("timed() block exited without being entered")
-        start, series, outer = frame
-        _open_blocks.set(outer)
-        if series is None:
+        if frame is None or frame[0] is not self:  # entered while no test was running
             return
+        _, start, series, outer = frame
+        _open_blocks.set(outer)
         elapsed = perf_counter() - start
         if exc_type is None:
             series.ok.append(elapsed)
