@@ -37,6 +37,7 @@ from pytest_qametrics.digest import DEFAULT_EXACT_CAP
 from pytest_qametrics.evaluation import evaluate
 from pytest_qametrics.loghist import RELATIVE_ERROR
 from pytest_qametrics.percentiles import nearest_rank
+from pytest_qametrics.recorder import REPORT_ATTRIBUTE
 from pytest_qametrics.slo import SloSpec
 from pytest_qametrics.store import ItemStore
 from pytest_qametrics.wire import decode_item, encode_item
@@ -222,7 +223,9 @@ class WireResult:
 
 
 def time_us(func: Any, arg: Any, loops: int) -> float:
-    """Median over ``loops`` calls of ``func(arg)`` in microseconds."""
+    """Median over ``loops`` calls of ``func(arg)`` in microseconds, after a warm-up."""
+    for _ in range(max(loops // 10, 3)):
+        func(arg)
     times = []
     for _ in range(loops):
         start = perf_counter_ns()
@@ -262,7 +265,7 @@ def measure_execnet(payload: dict[str, Any], samples: int, loops: int) -> list[W
             "passed",
             None,
             "teardown",
-            qametrics=payload,
+            **{REPORT_ATTRIBUTE: payload},
         )
 
         def send(rep: TestReport) -> bytes:
@@ -272,7 +275,7 @@ def measure_execnet(payload: dict[str, Any], samples: int, loops: int) -> list[W
             return TestReport._from_json(loads(data))
 
         sent = send(report)
-        got = receive(sent).qametrics
+        got = getattr(receive(sent), REPORT_ATTRIBUTE)
         if got != payload:
             raise SystemExit("pytest report round trip changed the payload")
         results.append(

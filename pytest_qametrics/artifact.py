@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from pytest_qametrics.collector import Collector
 from pytest_qametrics.columns import ColumnEntry, ColumnPool
 from pytest_qametrics.digest import LatencyDigest
-from pytest_qametrics.population import LatencyPool, Population
+from pytest_qametrics.population import Chunks, LatencyPool, Population
 from pytest_qametrics.slo import SloSpec
 from pytest_qametrics.store import float_bytes
 from pytest_qametrics.workers import LostWorker
@@ -24,6 +25,7 @@ __all__ = [
     "ARTIFACT_NAME",
     "ARTIFACT_VERSION",
     "ArtifactError",
+    "check_writable",
     "dump_collector",
     "load_collector",
     "merge_into",
@@ -36,6 +38,14 @@ ARTIFACT_VERSION = 1
 
 class ArtifactError(ValueError):
     """A data artifact that cannot be read or merged; the message names the file."""
+
+
+def check_writable(directory: Path) -> None:
+    """Create ``directory`` if needed and prove a file can be written there (OSError if not)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    probe = directory / ".qametrics-write-check"
+    probe.write_text("ok", encoding="utf-8")
+    probe.unlink()
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -61,6 +71,10 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+def _samples(text: str) -> npt.NDArray[np.float64]:
+    return np.frombuffer(base64.b64decode(text), dtype="<f8").astype(np.float64)
+
+
 def _floats(text: str) -> array[float]:
     values = np.frombuffer(base64.b64decode(text), dtype="<f8").astype("=f8")
     return array("d", values.tobytes())
@@ -71,8 +85,8 @@ def _pool_data(pool: LatencyPool) -> dict[str, Any]:
     if digest is not None:
         digest["hist"]["counts"] = _b64(digest["hist"]["counts"])
     return {
-        "ok": _b64(float_bytes(pool.ok)),
-        "fail": _b64(float_bytes(pool.fail)),
+        "ok": _b64(pool.ok.joined().astype("<f8").tobytes()),
+        "fail": _b64(pool.fail.joined().astype("<f8").tobytes()),
         "errors": pool.errors,
         "digest": digest,
     }
@@ -135,7 +149,8 @@ def _load_population(data: dict[str, Any], cap: int) -> Population:
     population.call_durations = _floats(data["call_durations"])
     for entry in data["series"]:
         pool = LatencyPool(cap)
-        pool.ok, pool.fail = _floats(entry["ok"]), _floats(entry["fail"])
+        pool.ok = Chunks(_samples(entry["ok"]))
+        pool.fail = Chunks(_samples(entry["fail"]))
         pool.errors = {str(k): int(v) for k, v in entry["errors"].items()}
         if entry["digest"] is not None:
             wire = dict(entry["digest"])

@@ -16,7 +16,6 @@ from pytest_qametrics.evaluation import Outcome, Verdict, evaluate, gate_outcome
 from pytest_qametrics.history.session import HistoryKeeper
 from pytest_qametrics.publish import ci_wants_report, publish
 from pytest_qametrics.recorder import DECLARED_ATTRIBUTE, REPORT_ATTRIBUTE
-from pytest_qametrics.report.files import write_reports
 from pytest_qametrics.report.model import RunInfo, build_report
 from pytest_qametrics.report.provenance import git_commit
 from pytest_qametrics.settings import Settings
@@ -128,6 +127,9 @@ class Gatekeeper:
 
     def _write(self, session: pytest.Session, report: dict[str, Any], directory: Path) -> None:
         try:
+            # imported here: jinja2 and the template cost ~50 ms, only runs that write pay it
+            from pytest_qametrics.report.files import write_reports
+
             self.written = write_reports(report, directory, self.settings.formats)
             artifact = directory / ARTIFACT_NAME
             write_atomic(artifact, dump_collector(self.collector, self.settings.percentile))

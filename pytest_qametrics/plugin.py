@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_qametrics.accuracy import ACCURACY_COLUMNS, AccuracyTracker
+from pytest_qametrics.artifact import check_writable
 from pytest_qametrics.custom_metrics import MetricsRecorder
 from pytest_qametrics.escalation import ESCALATION_COLUMNS, EscalationTracker
 from pytest_qametrics.evaluation import GATES
@@ -15,12 +16,13 @@ from pytest_qametrics.gatekeeper import Gatekeeper, XdistWatcher
 from pytest_qametrics.history.baseline import BaselineError
 from pytest_qametrics.history.session import HistoryKeeper, history_keeper
 from pytest_qametrics.latency import LatencyTracker
-from pytest_qametrics.recorder import Recorder, item_state
-from pytest_qametrics.report.files import check_writable
+from pytest_qametrics.recorder import Recorder
 from pytest_qametrics.settings import Settings, SettingsError, read_settings
 from pytest_qametrics.slo import SloError
+from pytest_qametrics.store import ItemStore
+from pytest_qametrics.timing import recording_target
 
-__all__ = ["accuracy_tracker", "escalation_tracker", "latency_tracker", "metrics"]
+__all__ = ["Fixtures"]
 
 SETTINGS = pytest.StashKey[Settings]()
 GATEKEEPER = pytest.StashKey[Gatekeeper]()
@@ -152,6 +154,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"pytest-qametrics: {err}") from None
     config.stash[SETTINGS] = settings
     config.pluginmanager.register(Recorder(settings.exact_cap), "qametrics-recorder")
+    config.pluginmanager.register(Fixtures(settings), "qametrics-fixtures")
     if not hasattr(config, "workerinput"):
         gatekeeper = Gatekeeper(settings, _report_dir(config, settings), pytest.__version__)
         gatekeeper.history = _history(config, settings)
@@ -191,38 +194,41 @@ def _history(config: pytest.Config, settings: Settings) -> HistoryKeeper | None:
         raise pytest.UsageError(f"pytest-qametrics: {err}") from None
 
 
-def _item(request: pytest.FixtureRequest) -> pytest.Item:
-    if not isinstance(request.node, pytest.Item):  # pragma: no cover - function scope
-        raise TypeError("the qametrics fixtures are function-scoped")
-    return request.node
+def _store() -> ItemStore:
+    store = recording_target.store
+    if store is None:  # pragma: no cover - the recorder sets it around every test
+        raise RuntimeError("the qametrics fixtures work only inside a running test")
+    return store
 
 
-@pytest.fixture
-def latency_tracker(request: pytest.FixtureRequest) -> Iterator[LatencyTracker]:
-    """Record operation durations for this test; see LatencyTracker.measure() and record()."""
-    store = item_state(_item(request)).store
-    tracker = LatencyTracker(store, request.config.stash[SETTINGS].percentile)
-    yield tracker
-    tracker.close()
+class Fixtures:
+    """The fixtures, bound to the run's settings.
 
+    They take no ``request``: the running test's store is where the recorder points
+    ``recording_target`` around each test, which saves pytest's request bookkeeping per test.
+    """
 
-@pytest.fixture
-def accuracy_tracker(request: pytest.FixtureRequest) -> AccuracyTracker:
-    """Record predicted vs actual labels for this test; see AccuracyTracker.record()."""
-    store = item_state(_item(request)).store
-    return AccuracyTracker(store.columns("accuracy", "default", ACCURACY_COLUMNS))
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
 
+    @pytest.fixture
+    def latency_tracker(self) -> Iterator[LatencyTracker]:
+        """Record operation durations for this test; see LatencyTracker.measure() and record()."""
+        tracker = LatencyTracker(_store(), self.settings.percentile)
+        yield tracker
+        tracker.close()
 
-@pytest.fixture
-def escalation_tracker(request: pytest.FixtureRequest) -> EscalationTracker:
-    """Record how support interactions end for this test; see EscalationTracker.record()."""
-    store = item_state(_item(request)).store
-    return EscalationTracker(store.columns("escalation", "default", ESCALATION_COLUMNS))
+    @pytest.fixture
+    def accuracy_tracker(self) -> AccuracyTracker:
+        """Record predicted vs actual labels for this test; see AccuracyTracker.record()."""
+        return AccuracyTracker(_store().columns("accuracy", "default", ACCURACY_COLUMNS))
 
+    @pytest.fixture
+    def escalation_tracker(self) -> EscalationTracker:
+        """Record how support interactions end for this test; see EscalationTracker.record()."""
+        return EscalationTracker(_store().columns("escalation", "default", ESCALATION_COLUMNS))
 
-@pytest.fixture
-def metrics(request: pytest.FixtureRequest) -> MetricsRecorder:
-    """Record custom metric values for this test; see MetricsRecorder.record()."""
-    settings = request.config.stash[SETTINGS]
-    store = item_state(_item(request)).store
-    return MetricsRecorder(store, settings.token_prices, settings.percentile)
+    @pytest.fixture
+    def metrics(self) -> MetricsRecorder:
+        """Record custom metric values for this test; see MetricsRecorder.record()."""
+        return MetricsRecorder(_store(), self.settings.token_prices, self.settings.percentile)

@@ -15,7 +15,7 @@ from pytest_qametrics.percentiles import PercentileMethod
 from pytest_qametrics.store import SeriesKey, add_error, as_float_array
 from pytest_qametrics.wire import ItemRecord, SeriesEntry
 
-__all__ = ["LABEL_COLUMNS", "LatencyPool", "LatencySamples", "Population"]
+__all__ = ["LABEL_COLUMNS", "Chunks", "LatencyPool", "LatencySamples", "Population"]
 
 #: Columns that hold label codes, re-coded when series of several tests pool.
 LABEL_COLUMNS: dict[str, tuple[str, ...]] = {"accuracy": ("predicted", "actual")}
@@ -43,6 +43,46 @@ class LatencySamples:
         return summarize_digest(self.digest, self.ok, self.fail, self.errors, method)
 
 
+class Chunks:
+    """Float64 samples kept as the arrays they arrived in; joined only when read.
+
+    Appending never copies what is already held (a growing array would copy it on every
+    resize, and each sample feeds the session's pool and its group's); past ``COMPACT_AT``
+    chunks they are joined once, which bounds the per-chunk overhead.
+    """
+
+    COMPACT_AT = 4096
+    __slots__ = ("count", "parts")
+
+    def __init__(self, values: npt.NDArray[np.float64] | None = None) -> None:
+        self.parts: list[npt.NDArray[np.float64]] = []
+        self.count = 0
+        if values is not None and values.size:
+            self.append(values)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def append(self, values: npt.NDArray[np.float64]) -> None:
+        """Keep ``values`` (a read-only view is fine: it is never written to)."""
+        if values.size:
+            self.parts.append(values)
+            self.count += int(values.size)
+            if len(self.parts) >= self.COMPACT_AT:
+                self.parts = [self.joined()]
+
+    def extend(self, other: Chunks) -> None:
+        """Keep every chunk of ``other`` as well."""
+        for part in other.parts:
+            self.append(part)
+
+    def joined(self) -> npt.NDArray[np.float64]:
+        """All samples as one new array."""
+        if not self.parts:
+            return np.empty(0, dtype=np.float64)
+        return np.concatenate(self.parts)
+
+
 class LatencyPool:
     """The durations of one series pooled over many tests, exact up to ``cap`` samples."""
 
@@ -50,15 +90,15 @@ class LatencyPool:
 
     def __init__(self, cap: int = DEFAULT_EXACT_CAP) -> None:
         self.cap = cap
-        self.ok: array[float] = array("d")
-        self.fail: array[float] = array("d")
+        self.ok = Chunks()
+        self.fail = Chunks()
         self.errors: dict[str, int] = {}
         self.digest: LatencyDigest | None = None
 
     def add(self, entry: SeriesEntry) -> None:
         """Append one test's samples of this series, folding into the digest past the cap."""
-        self.ok.frombytes(entry.ok.astype("=f8", copy=False).tobytes())
-        self.fail.frombytes(entry.fail.astype("=f8", copy=False).tobytes())
+        self.ok.append(entry.ok)
+        self.fail.append(entry.fail)
         for message, count in entry.errors.items():
             add_error(self.errors, message, count)
         if entry.digest is not None:
@@ -83,8 +123,8 @@ class LatencyPool:
         return self.digest
 
     def _fold(self) -> None:
-        self._digest().add(as_float_array([self.ok]), as_float_array([self.fail]))
-        self.ok, self.fail = array("d"), array("d")
+        self._digest().add(self.ok.joined(), self.fail.joined())
+        self.ok, self.fail = Chunks(), Chunks()
 
 
 class Population:
@@ -169,8 +209,8 @@ class Population:
             if pool.digest is not None:
                 digest = digest or LatencyDigest()
                 digest.merge(pool.digest)
-        ok = as_float_array([p.ok for p in pools])
-        fail = as_float_array([p.fail for p in pools])
+        ok = _join([p.ok for p in pools])
+        fail = _join([p.fail for p in pools])
         return LatencySamples(ok, fail, errors, digest)
 
     def call_duration_samples(self) -> LatencySamples:
@@ -181,3 +221,8 @@ class Population:
 
 def _has(tags: tuple[tuple[str, str], ...], tag: tuple[str, str] | None) -> bool:
     return tag is None or tag in tags
+
+
+def _join(chunks: list[Chunks]) -> npt.NDArray[np.float64]:
+    parts = [part for c in chunks for part in c.parts]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.float64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -100,7 +101,7 @@ def decode_item(data: object, source: str) -> ItemRecord:
         return ItemRecord(
             nodeid=str(data["nodeid"]),
             groups=tuple(str(g) for g in data["groups"]),
-            specs=tuple(SloSpec.from_wire(s) for s in data["specs"]),
+            specs=tuple(_spec(s) for s in data["specs"]),
             outcome=_outcome(data["outcome"]),
             call_duration=_call_duration(data["call_duration"]),
             series=tuple(_series(entry) for entry in data["series"]),
@@ -114,9 +115,19 @@ def decode_specs(data: object, source: str) -> tuple[SloSpec, ...]:
     try:
         if not isinstance(data, list):
             raise TypeError(f"expected a list of SLO specs, got {type(data).__name__}")
-        return tuple(SloSpec.from_wire(spec) for spec in data)
+        return tuple(_spec(spec) for spec in data)
     except (AttributeError, KeyError, TypeError, ValueError) as err:
         raise WireError(f"qametrics SLO declaration from {source} is damaged: {err!r}") from err
+
+
+def _spec(data: Mapping[str, Any]) -> SloSpec:
+    """Decode one spec; the same few specs arrive with every test, so they are cached."""
+    return _cached_spec(tuple(data.items()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_spec(items: tuple[tuple[str, Any], ...]) -> SloSpec:
+    return SloSpec.from_wire(dict(items))
 
 
 def _outcome(value: object) -> Outcome:

@@ -15,9 +15,8 @@ from pytest_qametrics.history.series import (
     ALL_OPERATIONS,
     CALL_DURATIONS,
     numeric_stats,
-    series_key,
+    row_series_key,
 )
-from pytest_qametrics.slo import SloSpec
 
 if TYPE_CHECKING:
     from pytest_qametrics.history.store import HistoryStore
@@ -186,17 +185,7 @@ def _report_series(data: dict[str, Any]) -> dict[SeriesKey, SeriesData]:
     for slo in data["slos"]:
         if slo["observed"] is None or regression_base(slo["statistic"]) is not None:
             continue
-        spec = SloSpec(
-            scope=slo["scope"],
-            tracker=slo["tracker"],
-            statistic=slo["statistic"],
-            comparison=slo["comparison"],
-            threshold=float(slo["threshold"]),
-            operation=slo["operation"],
-            metric=slo["metric"],
-            per=slo["per"],
-        )
-        key = series_key(spec, slo["part"], slo["source"])
+        key = row_series_key(slo)
         found = series.get(key) or SeriesData({})
         stats = {**found.stats, slo["statistic"]: float(slo["observed"])}
         stats.setdefault("count", float(slo["n"]))

@@ -35,6 +35,7 @@ def line_chart(points: Sequence[TrendPoint], title: str, show: Callable[[float],
         f'viewBox="0 0 {_WIDTH} {_HEIGHT}" role="img" aria-label={quoteattr(title)} '
         'font-family="sans-serif" font-size="11">',
         f"<title>{escape(title)}</title>",
+        '<rect width="100%" height="100%" fill="#fff"/>',
         f'<text x="{_LEFT}" y="18" font-size="13" font-weight="bold">{escape(title)}</text>',
         f'<line x1="{_LEFT}" y1="{_TOP}" x2="{_LEFT}" y2="{_HEIGHT - _BOTTOM}" stroke="#999"/>',
         f'<line x1="{_LEFT}" y1="{_HEIGHT - _BOTTOM}" x2="{_WIDTH - _RIGHT}" '

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -69,6 +69,23 @@ class Regression:
     def significant(self) -> bool:
         """Whether the worsening is significant (always, when it could not be tested)."""
         return self.p_value is None or self.p_value < 1.0 - self.confidence
+
+    def to_report(self) -> dict[str, Any]:
+        """The comparison as JSON-ready values, for the ``regression`` of a report SLO row."""
+        finite = math.isfinite(self.change)
+        return {
+            "baseline": self.baseline,
+            "statistic": self.statistic,
+            "current": self.current,
+            "previous": self.previous,
+            "change": self.change if finite else None,
+            "relative": self.relative,
+            "p_value": self.p_value,
+            "method": self.method,
+            "confidence": self.confidence,
+            "significant": self.significant,
+            "baseline_n": self.baseline_n,
+        }
 
     def describe(self, tracker: str) -> str:
         """E.g. ``p95 +31.2% vs baseline run 17 (466.8 ms -> 612.4 ms; p=0.001, bootstrap ...)``."""

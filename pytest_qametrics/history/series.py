@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_qametrics.catalogue import REGRESSION_SUFFIX
 from pytest_qametrics.history.records import Histogram, SeriesKey
 from pytest_qametrics.observations import FROM_CALLS, Observation
 from pytest_qametrics.slo import SloSpec
@@ -17,6 +18,8 @@ __all__ = [
     "COLUMN_SERIES",
     "numeric_stats",
     "observation_histogram",
+    "row_series_key",
+    "row_trend_key",
     "series_key",
     "trend_key",
 ]
@@ -94,3 +97,27 @@ def observation_histogram(seen: Observation) -> Histogram | None:
     if seen.values is None or seen.values.size == 0 or bool((seen.values < 0).any()):
         return None
     return Histogram.of_values(seen.values)
+
+
+def row_series_key(slo: Mapping[str, Any]) -> SeriesKey:
+    """The series of one SLO row of a report.json (``slos[i]``)."""
+    spec = SloSpec(
+        scope=str(slo["scope"]),
+        tracker=str(slo["tracker"]),
+        statistic=str(slo["statistic"]),
+        comparison=slo["comparison"],
+        threshold=float(slo["threshold"]),
+        operation=slo["operation"],
+        metric=slo["metric"],
+        per=slo["per"],
+    )
+    return series_key(spec, slo["part"], str(slo["source"]))
+
+
+def row_trend_key(slo: Mapping[str, Any]) -> str:
+    """The key of an SLO row's line in the report's ``trends`` (regression keys share the
+    line of the statistic they compare: ``p95_regression`` shows the p95 trend)."""
+    statistic = str(slo["statistic"])
+    if statistic.endswith(REGRESSION_SUFFIX):
+        statistic = statistic[: -len(REGRESSION_SUFFIX)]
+    return trend_key(row_series_key(slo), statistic)

@@ -156,12 +156,11 @@ class HistoryKeeper:
                 continue
             spec = verdict.spec
             key = series_key(spec, verdict.part, verdict.source)
-            name = trend_key(key, regression_base(spec.statistic) or spec.statistic)
+            statistic = regression_base(spec.statistic) or spec.statistic
+            name = trend_key(key, statistic)
             if name in trends:
                 continue
-            points = store.trend(
-                key, name.rsplit("|", 1)[1], self.trend_runs, self.facts.git_branch
-            )
+            points = store.trend(key, statistic, self.trend_runs, self.facts.git_branch)
             if points:
                 trends[name] = [
                     {"run": p.run, "started": p.started, "value": p.value} for p in points

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+import time
 from collections import Counter
 from pathlib import Path
 from types import TracebackType
@@ -67,7 +68,7 @@ class HistoryStore:
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.execute("PRAGMA journal_mode = WAL")
+            _use_wal(self._db, timeout)
             with self._transaction():
                 self.migrated_from = migrate(self._db, str(path))
         except sqlite3.Error as err:
@@ -295,6 +296,24 @@ class _Transaction:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
             raise HistoryError(_explain(self.path, err)) from None
+
+
+def _use_wal(db: sqlite3.Connection, timeout: float) -> None:
+    """Switch the file to WAL mode once (the mode is stored in the file).
+
+    SQLite answers "database is locked" at once, without the busy timeout, when two processes
+    convert a new file together, so the switch is retried until ``timeout``.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _explain(path: Path, err: sqlite3.Error) -> str:

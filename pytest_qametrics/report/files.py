@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pytest_qametrics.artifact import write_atomic
+from pytest_qametrics.artifact import check_writable, write_atomic
 from pytest_qametrics.report.formats import FORMATS
 from pytest_qametrics.report.html import render_html
 from pytest_qametrics.report.model import SCHEMA_VERSION
@@ -106,14 +106,6 @@ def render_csv(report: dict[str, Any]) -> dict[str, str]:
         "slos.csv": _csv(SLO_COLUMNS, [_slo_cells(slo) for slo in report["slos"]]),
         "series.csv": _csv(SERIES_COLUMNS, _series_cells(report)),
     }
-
-
-def check_writable(directory: Path) -> None:
-    """Create ``directory`` if needed and prove a file can be written there (OSError if not)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    probe = directory / ".qametrics-write-check"
-    probe.write_text("ok", encoding="utf-8")
-    probe.unlink()
 
 
 def write_reports(report: dict[str, Any], directory: Path, formats: tuple[str, ...]) -> list[Path]:

@@ -78,8 +78,8 @@ def population_state(population: Population) -> dict[str, Any]:
         "calls": population.call_durations.tolist(),
         "series": {
             key: (
-                pool.ok.tolist(),
-                pool.fail.tolist(),
+                pool.ok.joined().tolist(),
+                pool.fail.joined().tolist(),
                 pool.errors,
                 None if pool.digest is None else pool.digest.to_wire(),
             )
