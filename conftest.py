@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+# The accuracy tracker imports scikit-learn on first use. pytester restores sys.modules after
+# each in-process run, so a second run would import scipy's C extensions again, which fails
+# ("cannot load module more than once per process"); imported here, they stay loaded.
+import sklearn.metrics  # noqa: F401
+
 pytest_plugins = ["pytester"]
 
 

@@ -19,6 +19,7 @@ from pytest_qametrics.artifact import (
 from pytest_qametrics.collector import Collector
 from pytest_qametrics.digest import DEFAULT_EXACT_CAP
 from pytest_qametrics.evaluation import GATES, POLICIES, evaluate, gate_outcome
+from pytest_qametrics.history import command as history_command
 from pytest_qametrics.percentiles import METHODS, PercentileMethod
 from pytest_qametrics.report.files import ReportError, load_report, render_csv, write_reports
 from pytest_qametrics.report.formats import FORMATS
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--markdown", type=Path, metavar="FILE", help="Write the Markdown job summary here."
     )
+    history_command.add_parser(verbs)
     return parser
 
 
@@ -150,6 +152,8 @@ def merge(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``qametrics`` console script."""
     args = _parser().parse_args(argv)
+    if args.verb == "history":
+        return history_command.run(args)  # prints its own errors; returns 0, 1 or 2
     try:
         return render(args) if args.verb == "render" else merge(args)
     except (ArtifactError, ReportError, SettingsError, OSError) as err:

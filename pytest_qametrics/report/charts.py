@@ -235,3 +235,22 @@ def bar_chart(
             )
         )
     return _svg(left + room + 90, 12 + line * max(len(rows), 1), title, body, "bars")
+
+
+def sparkline(values: Sequence[float], title: str) -> str:
+    """A small line of a statistic over the last runs, the latest run marked."""
+    width, height, pad = 120, 28, 3
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = (width - 2 * pad) / max(len(values) - 1, 1)
+    points = [
+        (pad + i * step, height - pad - (v - low) / span * (height - 2 * pad))
+        for i, v in enumerate(values)
+    ]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    last_x, last_y = points[-1]
+    body = [
+        f'<polyline points="{line}" fill="none" class="spark"/>',
+        f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2.5" class="spark-last"/>',
+    ]
+    return _svg(width, height, title, body, "sparkline")

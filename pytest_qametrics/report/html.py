@@ -11,7 +11,14 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from pytest_qametrics.report.charts import Marker, bar_chart, confusion_heatmap, latency_chart
+from pytest_qametrics.history.series import row_trend_key
+from pytest_qametrics.report.charts import (
+    Marker,
+    bar_chart,
+    confusion_heatmap,
+    latency_chart,
+    sparkline,
+)
 from pytest_qametrics.report.model import ALL_OPERATIONS, CALL_DURATIONS
 from pytest_qametrics.report.values import (
     VERDICT_LABELS,
@@ -90,7 +97,21 @@ def _threshold(slo: dict[str, Any]) -> str:
     return f"{_COMPARISONS[slo['comparison']]} {slo_threshold(slo).split(' ', 1)[1]}"
 
 
-def _slo_views(slos: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _trend(slo: dict[str, Any], trends: dict[str, list[dict[str, Any]]]) -> Markup | str:
+    """A sparkline of the SLO's statistic over the last runs (with --qametrics-history)."""
+    points = trends.get(row_trend_key(slo), [])
+    if len(points) < 2:
+        return ""
+    values = [float(p["value"]) for p in points]
+    title = f"last {len(values)} runs: " + ", ".join(
+        f"run {p['run']}: {p['value']:.4g}" for p in points
+    )
+    return Markup(sparkline(values, title))
+
+
+def _slo_views(
+    slos: list[dict[str, Any]], trends: dict[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
     ordered = sorted(slos, key=lambda s: _RANK.get(s["verdict"], 9))
     return [
         {
@@ -104,6 +125,7 @@ def _slo_views(slos: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "n": format_number(slo["n"]),
             "source": slo["source"],
             "notes": _notes(slo),
+            "trend": _trend(slo, trends),
         }
         for slo in ordered
     ]
@@ -366,7 +388,7 @@ def render_html(report: dict[str, Any]) -> str:
             + f" ({w['reason']})"
             for w in report["lost_workers"]
         ],
-        slos=_slo_views(report["slos"]),
+        slos=_slo_views(report["slos"], report.get("trends", {})),
         latency=latency,
         charts_drawn=MAX_LATENCY_CHARTS,
         charts_left=left,

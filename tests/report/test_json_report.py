@@ -53,6 +53,18 @@ def test_every_kind_of_run_writes_a_report_the_schema_accepts(
     assert _problems(run.report) == []
 
 
+def test_a_run_with_a_history_file_writes_trends_the_schema_accepts(
+    pytester: pytest.Pytester,
+) -> None:
+    history = f"--qametrics-history={pytester.path / 'history.db'}"
+    run_project(pytester, PASSING, history)
+    report = run_project(pytester, PASSING, history).report
+
+    assert report["trends"]
+    assert all(len(points) == 2 for points in report["trends"].values())
+    assert _problems(report) == []
+
+
 def test_a_failing_run_reports_each_slo_with_its_group_tests_and_place(
     pytester: pytest.Pytester,
 ) -> None:
@@ -155,3 +167,15 @@ def test_the_test_a_lost_worker_was_running_counts_as_crashed(pytester: pytest.P
         ("test_project.py::test_crash", lost["worker"])
     ]
     assert report["slos"][0]["lost_from"] == [lost["worker"]]
+
+
+def test_the_html_page_draws_a_trend_line_for_slos_with_history(
+    pytester: pytest.Pytester,
+) -> None:
+    history = f"--qametrics-history={pytester.path / 'history.db'}"
+    run_project(pytester, PASSING, history)
+    run_project(pytester, PASSING, history)
+    page = (pytester.path / "report" / "report.html").read_text(encoding="utf-8")
+
+    assert page.count('<svg class="chart sparkline"') >= 1
+    assert "last 2 runs: run 1:" in page
