@@ -168,7 +168,7 @@ def summarize_accuracy(columns: dict[str, npt.NDArray[Any]], labels: list[Label]
     n = int(actual.size)
     if n == 0:
         return AccuracyStats(0, 0, *([None] * 13))  # type: ignore[arg-type]
-    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+    from sklearn.metrics import precision_recall_fscore_support
 
     order = sorted(
         set(actual.tolist()) | set(predicted.tolist()), key=lambda c: _sort_key(labels[c])
@@ -199,10 +199,21 @@ def summarize_accuracy(columns: dict[str, npt.NDArray[Any]], labels: list[Label]
             str(labels[c]): ClassStats(float(p[i]), float(r[i]), float(f[i]), int(s[i]))
             for i, c in enumerate(order)
         },
-        confusion_matrix=confusion_matrix(actual, predicted, labels=order).tolist(),
+        confusion_matrix=_confusion(actual, predicted, order, len(labels)).tolist(),
         **averaged,  # type: ignore[arg-type]
         **_calibration(confidence, predicted == actual),
     )
+
+
+def _confusion(
+    actual: npt.NDArray[np.int64], predicted: npt.NDArray[np.int64], order: list[int], codes: int
+) -> npt.NDArray[np.int64]:
+    """Rows true labels, columns predicted, in ``order`` (numpy: sklearn's warns on one label)."""
+    k = len(order)
+    position = np.full(codes, -1, dtype=np.int64)
+    position[order] = np.arange(k)
+    cells = position[actual] * k + position[predicted]
+    return np.bincount(cells, minlength=k * k).reshape(k, k)
 
 
 def _sort_key(label: Label) -> tuple[str, str]:
