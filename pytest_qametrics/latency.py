@@ -24,6 +24,7 @@ from pytest_qametrics.store import (
     LatencySeries,
     add_error,
     as_float_array,
+    describe_error,
     normalize_tags,
 )
 
@@ -33,12 +34,6 @@ if TYPE_CHECKING:
 __all__ = ["LatencyTracker", "Measurement", "describe_error"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def describe_error(exc: BaseException) -> str:
-    """Return the message kept for a failed call: the exception type and its text."""
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class Measurement:
@@ -70,8 +65,8 @@ class Measurement:
         elapsed = perf_counter() - self._start
         if exc_type is None:
             self._series.ok.append(elapsed)
-        elif exc is not None and isinstance(exc, Exception):
-            self._series.add_failure(elapsed, describe_error(exc))
+        else:
+            self._series.add_exception(elapsed, exc)
 
     async def __aenter__(self) -> Measurement:
         return self.__enter__()

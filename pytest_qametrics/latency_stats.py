@@ -60,6 +60,43 @@ class LatencyStats:
         return asdict(self)
 
 
+def _stats(
+    n: int,
+    successes: int,
+    moments: tuple[float, float],
+    extremes: tuple[float, float, float],
+    quantiles: list[float],
+    method: PercentileMethod,
+    errors: dict[str, int],
+    relative_error: float = 0.0,
+) -> LatencyStats:
+    """Assemble a LatencyStats: ``moments`` is (mean, stdev), ``extremes`` (median, min, max)."""
+    mean, stdev = moments
+    median, low, high = extremes
+    p50, p75, p90, p95, p99, p999 = quantiles
+    return LatencyStats(
+        count=n,
+        success_count=successes,
+        failure_count=n - successes,
+        success_rate=successes / n,
+        error_rate=(n - successes) / n,
+        mean=mean,
+        median=median,
+        min=low,
+        max=high,
+        stdev=stdev,
+        p50=p50,
+        p75=p75,
+        p90=p90,
+        p95=p95,
+        p99=p99,
+        p999=p999,
+        method=method,
+        errors=dict(errors),
+        relative_error=relative_error,
+    )
+
+
 def summarize_latency(
     ok: npt.NDArray[np.float64],
     fail: npt.NDArray[np.float64],
@@ -69,35 +106,17 @@ def summarize_latency(
     """Summarize successful and failed durations into one LatencyStats."""
     values = np.concatenate((ok, fail)) if fail.size else ok
     n = int(values.size)
-    successes = int(ok.size)
     if n == 0:
         return _empty_stats(method, errors)
     # One sort: every statistic below is read from the sorted samples, so the order in which
     # they arrived (xdist workers, CI shards) cannot change a single bit of the result.
     ordered = np.sort(values)
-    p50, p75, p90, p95, p99, p999 = sorted_percentiles(ordered, list(PERCENTILES.values()), method)
+    quantiles = sorted_percentiles(ordered, list(PERCENTILES.values()), method)
     mean = float(ordered.sum()) / n
-    squares = float(np.square(ordered - mean).sum())
-    return LatencyStats(
-        count=n,
-        success_count=successes,
-        failure_count=n - successes,
-        success_rate=successes / n,
-        error_rate=(n - successes) / n,
-        mean=mean,
-        median=float(ordered[(n - 1) // 2] + ordered[n // 2]) / 2,
-        min=float(ordered[0]),
-        max=float(ordered[-1]),
-        stdev=math.sqrt(squares / (n - 1)) if n > 1 else 0.0,
-        p50=p50,
-        p75=p75,
-        p90=p90,
-        p95=p95,
-        p99=p99,
-        p999=p999,
-        method=method,
-        errors=dict(errors),
-    )
+    stdev = math.sqrt(float(np.square(ordered - mean).sum()) / (n - 1)) if n > 1 else 0.0
+    median = float(ordered[(n - 1) // 2] + ordered[n // 2]) / 2
+    extremes = (median, float(ordered[0]), float(ordered[-1]))
+    return _stats(n, int(ok.size), (mean, stdev), extremes, quantiles, method, errors)
 
 
 def summarize_digest(
@@ -116,28 +135,9 @@ def summarize_digest(
     mean = folded.total / n
     variance = max(folded.total_sq - n * mean * mean, 0.0) / (n - 1) if n > 1 else 0.0
     quantiles = [folded.hist.quantile(p, folded.low, folded.high) for p in PERCENTILES.values()]
-    p50, p75, p90, p95, p99, p999 = quantiles
-    return LatencyStats(
-        count=n,
-        success_count=folded.n_ok,
-        failure_count=folded.n_fail,
-        success_rate=folded.n_ok / n,
-        error_rate=folded.n_fail / n,
-        mean=mean,
-        median=p50,
-        min=folded.low,
-        max=folded.high,
-        stdev=variance**0.5,
-        p50=p50,
-        p75=p75,
-        p90=p90,
-        p95=p95,
-        p99=p99,
-        p999=p999,
-        method=method,
-        errors=dict(errors),
-        relative_error=RELATIVE_ERROR,
-    )
+    extremes = (quantiles[0], folded.low, folded.high)
+    moments = (mean, variance**0.5)
+    return _stats(n, folded.n_ok, moments, extremes, quantiles, method, errors, RELATIVE_ERROR)
 
 
 def _empty_stats(method: PercentileMethod, errors: dict[str, int]) -> LatencyStats:

@@ -19,6 +19,7 @@ __all__ = [
     "SeriesKey",
     "Tags",
     "as_float_array",
+    "describe_error",
     "normalize_tags",
 ]
 
@@ -45,6 +46,12 @@ def normalize_tags(tags: Mapping[str, object]) -> Tags:
     return tuple(sorted(pairs))
 
 
+def describe_error(exc: BaseException) -> str:
+    """Return the message kept for a failed call: the exception type and its text."""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def float_bytes(values: array[float]) -> bytes:
     """Return the samples as little-endian float64 bytes, the wire and file order."""
     if sys.byteorder == "little":
@@ -66,6 +73,13 @@ class LatencySeries:
 
     def __len__(self) -> int:
         return len(self.ok) + len(self.fail)
+
+    def add_exception(self, seconds: float, exc: BaseException | None) -> None:
+        """Record a block left by ``exc``: an ``Exception`` is a failed call with its message;
+        any other ``BaseException`` (``KeyboardInterrupt``, ``pytest.skip``) is not recorded,
+        since the operation did not finish: the test did."""
+        if isinstance(exc, Exception):
+            self.add_failure(seconds, describe_error(exc))
 
     def add_failure(self, seconds: float, message: str) -> None:
         """Record a failed call of ``seconds`` and count its error message."""

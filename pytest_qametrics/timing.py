@@ -7,7 +7,7 @@ from time import perf_counter
 from types import TracebackType
 from typing import Any, TypeVar
 
-from pytest_qametrics.latency import decorate, describe_error
+from pytest_qametrics.latency import decorate
 from pytest_qametrics.store import ItemStore, LatencySeries, normalize_tags
 
 __all__ = ["RecordingTarget", "recording_target", "timed"]
@@ -85,8 +85,8 @@ class timed:
         elapsed = perf_counter() - start
         if exc_type is None:
             series.ok.append(elapsed)
-        elif isinstance(exc, Exception):
-            series.add_failure(elapsed, describe_error(exc))
+        else:
+            series.add_exception(elapsed, exc)
 
     async def __aenter__(self) -> timed:
         return self.__enter__()
