@@ -28,7 +28,7 @@ import numpy as np
 from sklearn.metrics import f1_score
 
 import pytest_qametrics
-from pytest_qametrics.intervals import (
+from pytest_qametrics.stats.intervals import (
     Interval,
     binomial_ppf,
     bootstrap_counts_interval,
@@ -37,7 +37,7 @@ from pytest_qametrics.intervals import (
     quantile_interval,
     wilson_interval,
 )
-from pytest_qametrics.percentiles import nearest_rank
+from pytest_qametrics.stats.percentiles import nearest_rank
 
 CONFIDENCE = 0.95
 RESAMPLES = 2000

@@ -32,15 +32,15 @@ import execnet
 import numpy as np
 
 import pytest_qametrics
-from pytest_qametrics.collector import Collector
-from pytest_qametrics.digest import DEFAULT_EXACT_CAP
-from pytest_qametrics.evaluation import evaluate
-from pytest_qametrics.loghist import RELATIVE_ERROR
-from pytest_qametrics.percentiles import nearest_rank
-from pytest_qametrics.recorder import REPORT_ATTRIBUTE
-from pytest_qametrics.slo import SloSpec
-from pytest_qametrics.store import ItemStore
-from pytest_qametrics.wire import decode_item, encode_item
+from pytest_qametrics.judge.evaluation import evaluate
+from pytest_qametrics.samples.collector import Collector
+from pytest_qametrics.samples.itemstore import ItemStore
+from pytest_qametrics.samples.wire import decode_item, encode_item
+from pytest_qametrics.session.recorder import REPORT_ATTRIBUTE
+from pytest_qametrics.slo.spec import SloSpec
+from pytest_qametrics.stats.digest import DEFAULT_EXACT_CAP
+from pytest_qametrics.stats.loghist import RELATIVE_ERROR
+from pytest_qametrics.stats.percentiles import nearest_rank
 
 SPEC = SloSpec(scope="g", tracker="latency", statistic="p95", comparison="<=", threshold=0.05)
 LOWERED_CAP = 100_000

@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 
 import pytest_qametrics
-from pytest_qametrics.latency import LatencyTracker
-from pytest_qametrics.store import ItemStore
-from pytest_qametrics.timing import recording_target, timed
+from pytest_qametrics.samples.itemstore import ItemStore
+from pytest_qametrics.trackers.latency import LatencyTracker
+from pytest_qametrics.trackers.timing import recording_target, timed
 
 #: A case takes an iteration count and returns the nanoseconds its loop took.
 Case = Callable[[int], int]

@@ -22,13 +22,13 @@ from time import perf_counter
 
 import numpy as np
 
-from pytest_qametrics.collector import Collector
-from pytest_qametrics.evaluation import evaluate, gate_outcome
+from pytest_qametrics.judge.evaluation import evaluate, gate_outcome
 from pytest_qametrics.report.files import render_csv, write_reports
 from pytest_qametrics.report.html import render_html
 from pytest_qametrics.report.model import RunInfo, build_report
-from pytest_qametrics.slo import SloSpec
-from pytest_qametrics.wire import ItemRecord, SeriesEntry
+from pytest_qametrics.samples.collector import Collector
+from pytest_qametrics.samples.wire import ItemRecord, SeriesEntry
+from pytest_qametrics.slo.spec import SloSpec
 
 RENDER_TARGET_S = 2.0
 HTML_TARGET_BYTES = 5_000_000

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from pytest_qametrics.accuracy import AccuracyStats, AccuracyTracker, ClassStats
-from pytest_qametrics.custom_metrics import MetricsRecorder, MetricStats, QAMetricsWarning
-from pytest_qametrics.escalation import (
+from pytest_qametrics.stats.latency_stats import LatencyStats
+from pytest_qametrics.trackers.accuracy import AccuracyStats, AccuracyTracker, ClassStats
+from pytest_qametrics.trackers.custom_metrics import MetricsRecorder, MetricStats, QAMetricsWarning
+from pytest_qametrics.trackers.escalation import (
     EscalationReason,
     EscalationStats,
     EscalationTracker,
     ResolutionOutcome,
 )
-from pytest_qametrics.latency import LatencyTracker
-from pytest_qametrics.latency_stats import LatencyStats
-from pytest_qametrics.timing import timed
+from pytest_qametrics.trackers.latency import LatencyTracker
+from pytest_qametrics.trackers.timing import timed
 
 __all__ = [
     "AccuracyStats",

@@ -8,7 +8,15 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pytest_qametrics.artifact import (
+from pytest_qametrics.history import command as history_command
+from pytest_qametrics.judge.evaluation import GATES, POLICIES, evaluate, gate_outcome
+from pytest_qametrics.report.files import ReportError, load_report, render_csv, write_reports
+from pytest_qametrics.report.formats import FORMATS
+from pytest_qametrics.report.html import render_html
+from pytest_qametrics.report.markdown import markdown_summary
+from pytest_qametrics.report.model import RunInfo, build_report
+from pytest_qametrics.report.terminal import plural, summary_lines
+from pytest_qametrics.samples.artifact import (
     ARTIFACT_NAME,
     ArtifactError,
     dump_collector,
@@ -16,18 +24,10 @@ from pytest_qametrics.artifact import (
     merge_into,
     write_atomic,
 )
-from pytest_qametrics.collector import Collector
-from pytest_qametrics.digest import DEFAULT_EXACT_CAP
-from pytest_qametrics.evaluation import GATES, POLICIES, evaluate, gate_outcome
-from pytest_qametrics.history import command as history_command
-from pytest_qametrics.percentiles import METHODS, PercentileMethod
-from pytest_qametrics.report.files import ReportError, load_report, render_csv, write_reports
-from pytest_qametrics.report.formats import FORMATS
-from pytest_qametrics.report.html import render_html
-from pytest_qametrics.report.markdown import markdown_summary
-from pytest_qametrics.report.model import RunInfo, build_report
+from pytest_qametrics.samples.collector import Collector
 from pytest_qametrics.settings import SettingsError, formats_from
-from pytest_qametrics.summary import plural, summary_lines
+from pytest_qametrics.stats.digest import DEFAULT_EXACT_CAP
+from pytest_qametrics.stats.percentiles import METHODS, PercentileMethod
 
 __all__ = ["main"]
 

@@ -7,20 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from pytest_qametrics.accuracy import ACCURACY_COLUMNS, AccuracyTracker
-from pytest_qametrics.artifact import check_writable
-from pytest_qametrics.custom_metrics import MetricsRecorder
-from pytest_qametrics.escalation import ESCALATION_COLUMNS, EscalationTracker
-from pytest_qametrics.evaluation import GATES
-from pytest_qametrics.gatekeeper import Gatekeeper, XdistWatcher
 from pytest_qametrics.history.baseline import BaselineError
 from pytest_qametrics.history.session import HistoryKeeper, history_keeper
-from pytest_qametrics.latency import LatencyTracker
-from pytest_qametrics.recorder import Recorder
+from pytest_qametrics.judge.evaluation import GATES
+from pytest_qametrics.samples.artifact import check_writable
+from pytest_qametrics.samples.itemstore import ItemStore
+from pytest_qametrics.session.gatekeeper import Gatekeeper, XdistWatcher
+from pytest_qametrics.session.recorder import Recorder
 from pytest_qametrics.settings import Settings, SettingsError, read_settings
-from pytest_qametrics.slo import SloError
-from pytest_qametrics.store import ItemStore
-from pytest_qametrics.timing import recording_target
+from pytest_qametrics.slo.spec import SloError
+from pytest_qametrics.trackers.accuracy import ACCURACY_COLUMNS, AccuracyTracker
+from pytest_qametrics.trackers.custom_metrics import MetricsRecorder
+from pytest_qametrics.trackers.escalation import ESCALATION_COLUMNS, EscalationTracker
+from pytest_qametrics.trackers.latency import LatencyTracker
+from pytest_qametrics.trackers.timing import recording_target
 
 __all__ = ["Fixtures"]
 

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from pytest_qametrics.custom_metrics import TokenPrice, parse_token_prices
-from pytest_qametrics.digest import DEFAULT_EXACT_CAP
-from pytest_qametrics.evaluation import GATES, POLICIES, Gate, Policy
-from pytest_qametrics.percentiles import METHODS, PercentileMethod
+from pytest_qametrics.judge.evaluation import GATES, POLICIES, Gate, Policy
 from pytest_qametrics.report.formats import FORMATS
-from pytest_qametrics.slo import SloSpec
-from pytest_qametrics.sloline import parse_slo_lines
+from pytest_qametrics.slo.lines import parse_slo_lines
+from pytest_qametrics.slo.spec import SloSpec
+from pytest_qametrics.stats.digest import DEFAULT_EXACT_CAP
+from pytest_qametrics.stats.percentiles import METHODS, PercentileMethod
+from pytest_qametrics.trackers.custom_metrics import TokenPrice, parse_token_prices
 
 __all__ = ["Settings", "SettingsError", "formats_from", "read_settings"]
 

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from pytest_qametrics.catalogue import regression_base
 from pytest_qametrics.history.records import Confusion, Histogram, SeriesKey
-from pytest_qametrics.history.series import (
+from pytest_qametrics.judge.series import (
     ALL_OPERATIONS,
     CALL_DURATIONS,
     numeric_stats,
     row_series_key,
 )
+from pytest_qametrics.slo.catalogue import regression_base
 
 if TYPE_CHECKING:
     from pytest_qametrics.history.store import HistoryStore

@@ -8,16 +8,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pytest_qametrics.artifact import write_atomic
-from pytest_qametrics.catalogue import REGRESSION_SUFFIX, TRACKERS, statistic_info
 from pytest_qametrics.history.baseline import SeriesData
 from pytest_qametrics.history.chart import line_chart
 from pytest_qametrics.history.records import SeriesKey
-from pytest_qametrics.history.regression import assess, shown
-from pytest_qametrics.history.series import trend_key
-from pytest_qametrics.history.significance import DEFAULT_SIGNIFICANCE
 from pytest_qametrics.history.store import HistoryError, HistoryStore
-from pytest_qametrics.thresholds import Threshold, ThresholdError, parse_threshold
+from pytest_qametrics.judge.regression import assess, shown
+from pytest_qametrics.judge.series import trend_key
+from pytest_qametrics.judge.significance import DEFAULT_SIGNIFICANCE
+from pytest_qametrics.samples.artifact import write_atomic
+from pytest_qametrics.slo.catalogue import REGRESSION_SUFFIX, TRACKERS, statistic_info
+from pytest_qametrics.slo.thresholds import Threshold, ThresholdError, parse_threshold
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "add_parser", "main", "parse_series", "run"]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from pytest_qametrics.loghist import RELATIVE_ERROR, LogHistogram
+from pytest_qametrics.stats.loghist import RELATIVE_ERROR, LogHistogram
 
 __all__ = [
     "Confusion",

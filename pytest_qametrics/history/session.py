@@ -8,8 +8,6 @@ from typing import Any
 
 import numpy as np
 
-from pytest_qametrics.catalogue import regression_base
-from pytest_qametrics.evaluation import Verdict
 from pytest_qametrics.history.baseline import (
     Baseline,
     BaselineError,
@@ -27,7 +25,10 @@ from pytest_qametrics.history.records import (
     SeriesKey,
     VerdictRow,
 )
-from pytest_qametrics.history.series import (
+from pytest_qametrics.history.store import HistoryError, HistoryStore
+from pytest_qametrics.judge.evaluation import Verdict
+from pytest_qametrics.judge.observations import ClassView, observe
+from pytest_qametrics.judge.series import (
     ALL_OPERATIONS,
     CALL_DURATIONS,
     numeric_stats,
@@ -35,10 +36,9 @@ from pytest_qametrics.history.series import (
     series_key,
     trend_key,
 )
-from pytest_qametrics.history.store import HistoryError, HistoryStore
-from pytest_qametrics.observations import ClassView, observe
-from pytest_qametrics.percentiles import PercentileMethod
-from pytest_qametrics.population import LatencySamples, Population
+from pytest_qametrics.samples.population import LatencySamples, Population
+from pytest_qametrics.slo.catalogue import regression_base
+from pytest_qametrics.stats.percentiles import PercentileMethod
 
 __all__ = ["TREND_RUNS", "HistoryKeeper", "history_keeper"]
 

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from pytest_qametrics.loghist import RELATIVE_ERROR
-from pytest_qametrics.population import LatencySamples
+from pytest_qametrics.samples.population import LatencySamples
+from pytest_qametrics.stats.loghist import RELATIVE_ERROR
 
 __all__ = ["BINS", "CDF_LEVELS", "distribution"]
 

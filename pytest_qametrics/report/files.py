@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pytest_qametrics.artifact import check_writable, write_atomic
 from pytest_qametrics.report.formats import FORMATS
 from pytest_qametrics.report.html import render_html
 from pytest_qametrics.report.model import SCHEMA_VERSION
+from pytest_qametrics.samples.artifact import check_writable, write_atomic
 
 __all__ = [
     "FORMATS",

@@ -11,7 +11,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from pytest_qametrics.history.series import row_trend_key
+from pytest_qametrics.judge.series import row_trend_key
 from pytest_qametrics.report.charts import (
     Marker,
     bar_chart,
@@ -31,7 +31,7 @@ from pytest_qametrics.report.values import (
     slo_observed,
     slo_threshold,
 )
-from pytest_qametrics.testlog import OUTCOMES
+from pytest_qametrics.samples.testlog import OUTCOMES
 
 __all__ = ["CONTENT_SECURITY_POLICY", "MAX_LATENCY_CHARTS", "render_html"]
 

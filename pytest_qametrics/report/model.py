@@ -13,18 +13,18 @@ from typing import Any
 import numpy as np
 
 from pytest_qametrics import __version__
-from pytest_qametrics.accuracy import summarize_accuracy
-from pytest_qametrics.catalogue import statistic_info
-from pytest_qametrics.collector import Collector
-from pytest_qametrics.custom_metrics import summarize_metric
-from pytest_qametrics.escalation import summarize_escalation
-from pytest_qametrics.evaluation import Outcome, Verdict
-from pytest_qametrics.observations import FROM_CALLS, FROM_SAMPLES
-from pytest_qametrics.percentiles import PercentileMethod
-from pytest_qametrics.population import LatencySamples, Population
+from pytest_qametrics.judge.evaluation import Outcome, Verdict
+from pytest_qametrics.judge.observations import FROM_CALLS, FROM_SAMPLES
 from pytest_qametrics.report.distribution import distribution
-from pytest_qametrics.slo import SESSION
-from pytest_qametrics.testlog import OUTCOMES, TestLog, natural_key
+from pytest_qametrics.samples.collector import Collector
+from pytest_qametrics.samples.population import LatencySamples, Population
+from pytest_qametrics.samples.testlog import OUTCOMES, TestLog, natural_key
+from pytest_qametrics.slo.catalogue import statistic_info
+from pytest_qametrics.slo.spec import SESSION
+from pytest_qametrics.stats.percentiles import PercentileMethod
+from pytest_qametrics.trackers.accuracy import summarize_accuracy
+from pytest_qametrics.trackers.custom_metrics import summarize_metric
+from pytest_qametrics.trackers.escalation import summarize_escalation
 
 __all__ = ["ALL_OPERATIONS", "CALL_DURATIONS", "SCHEMA_VERSION", "RunInfo", "build_report"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_qametrics.catalogue import QUANTILE_OF, statistic_info
+from pytest_qametrics.slo.catalogue import QUANTILE_OF, statistic_info
 
 __all__ = [
     "VERDICT_LABELS",

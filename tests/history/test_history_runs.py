@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from pytest_qametrics.history.series import row_trend_key
+from pytest_qametrics.judge.series import row_trend_key
 
 from .projects import HISTORY, checkout_suite, read_report, slo_section, write_ini
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest_qametrics.history
-from pytest_qametrics.history import series
+from pytest_qametrics.judge import series
 from pytest_qametrics.report import model
 
 _SCRIPT = """

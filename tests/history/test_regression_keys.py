@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_qametrics.catalogue import regression_base, statistic_info, worse_when_higher
-from pytest_qametrics.slo import SloError, SloSpec, specs_from_marker
-from pytest_qametrics.sloline import parse_slo_line
-from pytest_qametrics.thresholds import Threshold, ThresholdError, parse_threshold
+from pytest_qametrics.slo.catalogue import regression_base, statistic_info, worse_when_higher
+from pytest_qametrics.slo.lines import parse_slo_line
+from pytest_qametrics.slo.spec import SloError, SloSpec, specs_from_marker
+from pytest_qametrics.slo.thresholds import Threshold, ThresholdError, parse_threshold
 
 GROUP = "tests/test_api.py::test_checkout"
 

@@ -9,16 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pytest_qametrics.evaluation import Verdict, evaluate, gate_outcome
 from pytest_qametrics.history.baseline import Baseline, SeriesData, baseline_from_report
-from pytest_qametrics.history.regression import series_of
-from pytest_qametrics.history.series import ALL_OPERATIONS, series_key
-from pytest_qametrics.observations import observe
-from pytest_qametrics.population import Population
-from pytest_qametrics.slo import SloSpec, specs_from_marker
-from pytest_qametrics.store import ItemStore
-from pytest_qametrics.summary import summary_lines
-from pytest_qametrics.wire import decode_item, encode_item
+from pytest_qametrics.judge.evaluation import Verdict, evaluate, gate_outcome
+from pytest_qametrics.judge.observations import observe
+from pytest_qametrics.judge.regression import series_of
+from pytest_qametrics.judge.series import ALL_OPERATIONS, series_key
+from pytest_qametrics.report.terminal import summary_lines
+from pytest_qametrics.samples.itemstore import ItemStore
+from pytest_qametrics.samples.population import Population
+from pytest_qametrics.samples.wire import decode_item, encode_item
+from pytest_qametrics.slo.spec import SloSpec, specs_from_marker
 
 GROUP = "tests/test_api.py::test_checkout"
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from pytest_qametrics.history.records import Confusion, Histogram
-from pytest_qametrics.history.significance import (
+from pytest_qametrics.judge.significance import (
     confusion_bootstrap,
     quantile_bootstrap,
     quantile_testable,

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from pytest_qametrics.slo import SloSpec
-from pytest_qametrics.summary import format_value
+from pytest_qametrics.report.terminal import format_value
+from pytest_qametrics.slo.spec import SloSpec
 
 __all__ = [
     "BASE_ADDOPTS",

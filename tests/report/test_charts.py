@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from pytest_qametrics.population import LatencySamples
 from pytest_qametrics.report.charts import Marker, bar_chart, confusion_heatmap, latency_chart
 from pytest_qametrics.report.distribution import distribution
+from pytest_qametrics.samples.population import LatencySamples
 
 SVG = "{http://www.w3.org/2000/svg}"
 

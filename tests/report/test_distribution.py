@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pytest_qametrics.digest import LatencyDigest
-from pytest_qametrics.population import LatencySamples
 from pytest_qametrics.report.distribution import BINS, CDF_LEVELS, distribution
+from pytest_qametrics.samples.population import LatencySamples
+from pytest_qametrics.stats.digest import LatencyDigest
 
 
 def _samples(

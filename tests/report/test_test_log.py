@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_qametrics.testlog import TestLog
+from pytest_qametrics.samples.testlog import TestLog
 
 LOCATION = ("tests/test_x.py", 9, "test_x")
 

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pytest_qametrics.artifact import (
+from pytest_qametrics.judge.evaluation import Verdict, evaluate
+from pytest_qametrics.samples.artifact import (
     ARTIFACT_NAME,
     ArtifactError,
     dump_collector,
@@ -17,14 +18,13 @@ from pytest_qametrics.artifact import (
     merge_into,
     write_atomic,
 )
-from pytest_qametrics.collector import Collector
-from pytest_qametrics.custom_metrics import METRIC_COLUMNS
-from pytest_qametrics.digest import DEFAULT_EXACT_CAP
-from pytest_qametrics.evaluation import Verdict, evaluate
-from pytest_qametrics.population import Population
-from pytest_qametrics.slo import SESSION, SloSpec
-from pytest_qametrics.store import ItemStore
-from pytest_qametrics.wire import ItemRecord, decode_item, encode_item
+from pytest_qametrics.samples.collector import Collector
+from pytest_qametrics.samples.itemstore import ItemStore
+from pytest_qametrics.samples.population import Population
+from pytest_qametrics.samples.wire import ItemRecord, decode_item, encode_item
+from pytest_qametrics.slo.spec import SESSION, SloSpec
+from pytest_qametrics.stats.digest import DEFAULT_EXACT_CAP
+from pytest_qametrics.trackers.custom_metrics import METRIC_COLUMNS
 
 CAP = 50
 SESSION_SPECS = [

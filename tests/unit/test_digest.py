@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_qametrics.digest import LatencyDigest
-from pytest_qametrics.latency_stats import summarize_digest, summarize_latency
-from pytest_qametrics.loghist import RELATIVE_ERROR
-from pytest_qametrics.store import ItemStore
-from pytest_qametrics.wire import SeriesEntry, decode_item, encode_item
+from pytest_qametrics.samples.itemstore import ItemStore
+from pytest_qametrics.samples.wire import SeriesEntry, decode_item, encode_item
+from pytest_qametrics.stats.digest import LatencyDigest
+from pytest_qametrics.stats.latency_stats import summarize_digest, summarize_latency
+from pytest_qametrics.stats.loghist import RELATIVE_ERROR
 
 deterministic = settings(derandomize=True, max_examples=30, deadline=None, database=None)
 EMPTY = np.empty(0, dtype=np.float64)

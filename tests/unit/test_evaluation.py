@@ -7,15 +7,15 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from pytest_qametrics.collector import Collector
-from pytest_qametrics.evaluation import Policy, Verdict, evaluate, gate_outcome
-from pytest_qametrics.observations import FROM_CALLS, FROM_SAMPLES
-from pytest_qametrics.percentiles import percentiles
-from pytest_qametrics.population import Population
-from pytest_qametrics.slo import SESSION, SloSpec
-from pytest_qametrics.store import ItemStore
-from pytest_qametrics.uncertainty import Budget
-from pytest_qametrics.wire import ItemRecord, Outcome, decode_item, encode_item
+from pytest_qametrics.judge.evaluation import Policy, Verdict, evaluate, gate_outcome
+from pytest_qametrics.judge.observations import FROM_CALLS, FROM_SAMPLES
+from pytest_qametrics.judge.uncertainty import Budget
+from pytest_qametrics.samples.collector import Collector
+from pytest_qametrics.samples.itemstore import ItemStore
+from pytest_qametrics.samples.population import Population
+from pytest_qametrics.samples.wire import ItemRecord, Outcome, decode_item, encode_item
+from pytest_qametrics.slo.spec import SESSION, SloSpec
+from pytest_qametrics.stats.percentiles import percentiles
 
 GROUP = "tests/test_api.py::test_checkout"
 

@@ -8,7 +8,7 @@ from urllib3 import HTTPConnectionPool
 from urllib3.connection import HTTPConnection
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
 
-from pytest_qametrics.instrument import (
+from pytest_qametrics.trackers.instrument import (
     collapse_ids,
     default_operation_name,
     describe_request_error,

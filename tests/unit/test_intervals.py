@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from pytest_qametrics.intervals import (
+from pytest_qametrics.stats.intervals import (
     Interval,
     binomial_ppf,
     bootstrap_counts_interval,

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_qametrics.latency_stats import LatencyStats, summarize_latency
-from pytest_qametrics.percentiles import percentiles
+from pytest_qametrics.stats.latency_stats import LatencyStats, summarize_latency
+from pytest_qametrics.stats.percentiles import percentiles
 
 deterministic = settings(derandomize=True, max_examples=75, deadline=None, database=None)
 

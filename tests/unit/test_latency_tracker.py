@@ -11,8 +11,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from pytest_qametrics.latency import LatencyTracker, describe_error
-from pytest_qametrics.store import ItemStore
+from pytest_qametrics.samples.itemstore import ItemStore
+from pytest_qametrics.trackers.latency import LatencyTracker, describe_error
 
 
 @pytest.fixture

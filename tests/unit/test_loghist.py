@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_qametrics.catalogue import PERCENTILES
-from pytest_qametrics.loghist import RELATIVE_ERROR, LogHistogram
+from pytest_qametrics.slo.catalogue import PERCENTILES
+from pytest_qametrics.stats.loghist import RELATIVE_ERROR, LogHistogram
 
 deterministic = settings(derandomize=True, max_examples=40, deadline=None, database=None)
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from pytest_qametrics.percentiles import nearest_rank, percentiles
+from pytest_qametrics.stats.percentiles import nearest_rank, percentiles
 
 deterministic = settings(derandomize=True, max_examples=100, deadline=None, database=None)
 

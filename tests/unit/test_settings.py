@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from pytest_qametrics.settings import Settings, SettingsError, read_settings
-from pytest_qametrics.slo import SESSION, SloError
+from pytest_qametrics.slo.spec import SESSION, SloError
 
 
 def getter(values: dict[str, object]) -> Callable[[str], object]:

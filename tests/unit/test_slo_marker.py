@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pytest_qametrics.slo import SESSION, SloError, SloSpec, specs_from_marker, suggest
+from pytest_qametrics.slo.spec import SESSION, SloError, SloSpec, specs_from_marker, suggest
 
 GROUP = "tests/test_api.py::test_checkout"
 WHERE = "tests/test_api.py::test_checkout[3]"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_qametrics.slo import SESSION, SloError, SloSpec
-from pytest_qametrics.sloline import parse_slo_line, parse_slo_lines
+from pytest_qametrics.slo.lines import parse_slo_line, parse_slo_lines
+from pytest_qametrics.slo.spec import SESSION, SloError, SloSpec
 
 
 def test_a_plain_latency_line_becomes_a_session_spec() -> None:

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from pytest_qametrics.evaluation import Policy, Verdict, gate_outcome
-from pytest_qametrics.observations import FROM_CALLS, FROM_SAMPLES
-from pytest_qametrics.slo import SESSION, SloSpec
-from pytest_qametrics.summary import format_value, summary_lines
+from pytest_qametrics.judge.evaluation import Policy, Verdict, gate_outcome
+from pytest_qametrics.judge.observations import FROM_CALLS, FROM_SAMPLES
+from pytest_qametrics.report.terminal import format_value, summary_lines
+from pytest_qametrics.slo.spec import SESSION, SloSpec
 
 GROUP = "tests/test_api.py::test_checkout"
 P95 = SloSpec(GROUP, "latency", "p95", "<=", 0.5)

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from pytest_qametrics.catalogue import StatisticInfo, statistic_info
-from pytest_qametrics.thresholds import Threshold, ThresholdError, compare, parse_threshold
+from pytest_qametrics.slo.catalogue import StatisticInfo, statistic_info
+from pytest_qametrics.slo.thresholds import Threshold, ThresholdError, compare, parse_threshold
 
 
 def info(statistic: str) -> StatisticInfo:

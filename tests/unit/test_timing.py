@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from pytest_qametrics.store import ItemStore
-from pytest_qametrics.timing import recording_target, timed
+from pytest_qametrics.samples.itemstore import ItemStore
+from pytest_qametrics.trackers.timing import recording_target, timed
 
 
 class Boom(Exception):

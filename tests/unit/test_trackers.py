@@ -27,10 +27,10 @@ from pytest_qametrics import (
     QAMetricsWarning,
     ResolutionOutcome,
 )
-from pytest_qametrics.accuracy import ACCURACY_COLUMNS
-from pytest_qametrics.custom_metrics import TokenPrice, parse_token_prices
-from pytest_qametrics.escalation import ESCALATION_COLUMNS
-from pytest_qametrics.store import ItemStore
+from pytest_qametrics.samples.itemstore import ItemStore
+from pytest_qametrics.trackers.accuracy import ACCURACY_COLUMNS
+from pytest_qametrics.trackers.custom_metrics import TokenPrice, parse_token_prices
+from pytest_qametrics.trackers.escalation import ESCALATION_COLUMNS
 
 #: The eight cases of the seed's test_classification_accuracy: (predicted, actual, confidence).
 SEED_CASES = [

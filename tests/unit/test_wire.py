@@ -13,9 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_qametrics.slo import SESSION, SloSpec
-from pytest_qametrics.store import ItemStore, normalize_tags
-from pytest_qametrics.wire import (
+from pytest_qametrics.samples.itemstore import ItemStore, normalize_tags
+from pytest_qametrics.samples.wire import (
     WIRE_VERSION,
     ItemRecord,
     SeriesEntry,
@@ -23,6 +22,7 @@ from pytest_qametrics.wire import (
     decode_item,
     encode_item,
 )
+from pytest_qametrics.slo.spec import SESSION, SloSpec
 
 deterministic = settings(derandomize=True, max_examples=60, deadline=None, database=None)
 

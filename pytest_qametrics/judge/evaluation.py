@@ -1,0 +1,193 @@
+"""Judge each SLO over its population and decide what the verdicts mean for the exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from pytest_qametrics.history.baseline import Baseline
+from pytest_qametrics.judge.observations import Observation, observe, selection, slice_names
+from pytest_qametrics.judge.regression import Regression, judge_regression
+from pytest_qametrics.judge.uncertainty import (
+    Budget,
+    assess_budget,
+    confidence_interval,
+    samples_needed,
+)
+from pytest_qametrics.samples.population import Population
+from pytest_qametrics.slo.catalogue import regression_base
+from pytest_qametrics.slo.spec import SloSpec
+from pytest_qametrics.slo.thresholds import compare
+from pytest_qametrics.stats.percentiles import PercentileMethod
+
+__all__ = [
+    "GATES",
+    "POLICIES",
+    "Gate",
+    "Outcome",
+    "Policy",
+    "Status",
+    "Verdict",
+    "evaluate",
+    "gate_outcome",
+]
+
+Status = Literal["pass", "fail", "warn", "no_data", "inconclusive", "skipped"]
+Gate = Literal["enforce", "warn", "off"]
+Policy = Literal["fail", "warn", "pass"]
+GATES: tuple[Gate, ...] = ("enforce", "warn", "off")
+POLICIES: tuple[Policy, ...] = ("fail", "warn", "pass")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The judgement of one SLO: what was observed, on how many samples, and the status."""
+
+    spec: SloSpec
+    status: Status
+    observed: float | None
+    n: int
+    source: str
+    reason: str = ""
+    #: 0.0 when exact; the relative error bound when the samples were folded into a histogram.
+    relative_error: float = 0.0
+    #: Workers lost during the run whose samples this SLO's population may lack.
+    lost_from: tuple[str, ...] = ()
+    #: With ``confidence=``: the one-sided lower and upper bounds of the statistic.
+    interval: tuple[float, float] | None = None
+    #: Bad samples allowed by the threshold at this n, and how many there were.
+    budget: Budget | None = None
+    #: Samples that could decide an inconclusive or data-less SLO, when estimable.
+    needed: int | None = None
+    #: The slice of a ``per=`` SLO this verdict judges (``checkout``, a class label).
+    part: str | None = None
+    #: A regression key's comparison with its baseline (``observed`` is then the worsening).
+    regression: Regression | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the verdicts mean for the run under the configured gate and policies."""
+
+    failing: tuple[Verdict, ...]
+    warning: tuple[Verdict, ...]
+    total: int
+
+    @property
+    def breached(self) -> bool:
+        """True when at least one verdict counts as a failure."""
+        return bool(self.failing)
+
+
+def evaluate(
+    specs: list[SloSpec],
+    populations: dict[str, Population],
+    method: PercentileMethod,
+    baseline: Baseline | None = None,
+) -> list[Verdict]:
+    """Judge every spec (each slice of a ``per=`` spec) over the population of its scope.
+
+    ``baseline`` is what ``<statistic>_regression`` keys compare with; None means no baseline
+    was configured, which such keys report as ``no_data`` with how to record one.
+    """
+    cache: dict[tuple[str, str, str | None, str | None], Observation] = {}
+    verdicts = []
+    for spec in specs:
+        population = populations.get(spec.scope, Population())
+        parts: list[str | None] = [None]
+        if spec.per is not None:
+            parts = list(slice_names(spec, population, method))
+            if not parts and not population.all_skipped:
+                reason = f"no samples to slice per {spec.per}"
+                verdicts.append(Verdict(spec, "no_data", None, 0, "-", reason))
+                continue
+            parts = parts or [None]
+        for part in parts:
+            key = selection(spec, part)
+            if key not in cache:
+                cache[key] = observe(spec, population, method, part)
+            seen = cache[key]
+            if regression_base(spec.statistic) is not None and not population.all_skipped:
+                verdicts.append(_regression_verdict(spec, seen, baseline, part))
+                continue
+            verdicts.append(replace(_judge(spec, population, seen, method), part=part))
+    return verdicts
+
+
+def _judge(
+    spec: SloSpec, population: Population, seen: Observation, method: PercentileMethod
+) -> Verdict:
+    if population.all_skipped:
+        return Verdict(spec, "skipped", None, 0, "-", "every test of the group was skipped")
+    n = seen.samples_for(spec.statistic)
+    observed = seen.value(spec.statistic)
+    budget = assess_budget(spec, seen, method) if observed is not None else None
+    needed = samples_needed(spec, seen, spec.confidence) if spec.confidence else None
+    if n < spec.min_samples or observed is None:
+        want = f"at least {spec.min_samples}" if spec.min_samples > 1 else "some"
+        reason = f"{n} samples, needs {want}"
+        return Verdict(spec, "no_data", None, n, seen.source, reason, needed=needed)
+    verdict = Verdict(
+        spec, "pass", observed, n, seen.source, "", seen.relative_error, budget=budget
+    )
+    if spec.confidence is None:
+        return _point_verdict(verdict, observed)
+    interval = confidence_interval(spec, seen, spec.confidence)
+    if interval is None:  # pragma: no cover - n > 0 always yields an interval
+        return _point_verdict(verdict, observed)
+    bounds = (interval.low, interval.high)
+    status = _interval_status(spec, interval.low, interval.high)
+    if status == "fail" and spec.severity == "warn":
+        status = "warn"
+    reason = "the interval straddles the threshold" if status == "inconclusive" else ""
+    return replace(verdict, status=status, interval=bounds, needed=needed, reason=reason)
+
+
+def _regression_verdict(
+    spec: SloSpec, seen: Observation, baseline: Baseline | None, part: str | None
+) -> Verdict:
+    statistic = regression_base(spec.statistic) or spec.statistic
+    n = seen.samples_for(statistic)
+    if n < spec.min_samples or seen.value(statistic) is None:
+        want = f"at least {spec.min_samples}" if spec.min_samples > 1 else "some"
+        reason = f"{n} samples, needs {want}"
+        return Verdict(spec, "no_data", None, n, seen.source, reason, part=part)
+    judged = judge_regression(spec, seen, baseline, part)
+    return Verdict(
+        spec,
+        judged.status,
+        judged.worsening,
+        n,
+        seen.source,
+        judged.reason,
+        seen.relative_error,
+        part=part,
+        regression=judged.regression,
+    )
+
+
+def _point_verdict(verdict: Verdict, observed: float) -> Verdict:
+    spec = verdict.spec
+    if compare(observed, spec.threshold_spec):
+        return verdict
+    return replace(verdict, status="warn" if spec.severity == "warn" else "fail")
+
+
+def _interval_status(spec: SloSpec, low: float, high: float) -> Status:
+    """Pass when the whole interval satisfies the threshold, fail when none of it does."""
+    threshold = spec.threshold_spec
+    if compare(low, threshold) and compare(high, threshold):
+        return "pass"
+    if not compare(low, threshold) and not compare(high, threshold):
+        return "fail"
+    return "inconclusive"
+
+
+def gate_outcome(
+    verdicts: list[Verdict], no_data: Policy, inconclusive: Policy = "warn"
+) -> Outcome:
+    """Sort verdicts into failing and warning ones under the two policies."""
+    policy = {"fail": "fail", "warn": "warn", "no_data": no_data, "inconclusive": inconclusive}
+    failing = tuple(v for v in verdicts if policy.get(v.status) == "fail")
+    warning = tuple(v for v in verdicts if policy.get(v.status) == "warn")
+    return Outcome(failing, warning, len(verdicts))

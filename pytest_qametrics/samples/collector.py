@@ -1,0 +1,90 @@
+"""Gathers finished tests into the session's and each SLO group's population."""
+
+from __future__ import annotations
+
+from pytest_qametrics.samples.population import Population
+from pytest_qametrics.samples.testlog import TestLog
+from pytest_qametrics.samples.wire import ItemRecord
+from pytest_qametrics.samples.workers import WorkerLedger
+from pytest_qametrics.slo.spec import SESSION, SloSpec
+from pytest_qametrics.stats.digest import DEFAULT_EXACT_CAP
+
+__all__ = ["Collector"]
+
+
+class Collector:
+    """Everything the SLO evaluation needs, fed one finished test at a time.
+
+    Runs in the process that evaluates SLOs: the only process without xdist, the controller
+    with it. Tests arrive as :class:`ItemRecord` payloads; session-wide call durations and
+    skips arrive from plain test reports, since unmarked tests send no payload.
+    """
+
+    def __init__(self, session_specs: list[SloSpec], cap: int = DEFAULT_EXACT_CAP) -> None:
+        self.cap = cap
+        self.session = Population(cap)
+        self.groups: dict[str, Population] = {}
+        self.workers = WorkerLedger()
+        self.tests = TestLog()
+        self._specs: dict[SloSpec, None] = dict.fromkeys(session_specs)
+        self._declared: dict[str, tuple[str, ...]] = {}
+
+    @property
+    def specs(self) -> list[SloSpec]:
+        """Session SLOs in ini order, then group SLOs by group name, each in declaration order."""
+        session = [s for s in self._specs if s.scope == SESSION]
+        grouped = sorted((s for s in self._specs if s.scope != SESSION), key=lambda s: s.scope)
+        return session + grouped
+
+    def add_specs(self, specs: list[SloSpec]) -> None:
+        """Add SLOs that arrived another way (a shard's data artifact)."""
+        for spec in specs:
+            self._specs.setdefault(spec)
+
+    def declare(self, nodeid: str, specs: tuple[SloSpec, ...]) -> None:
+        """Note the SLOs of a test that started; they count even if its payload never comes."""
+        self.add_specs(list(specs))
+        self._declared[nodeid] = tuple(dict.fromkeys(spec.scope for spec in specs))
+
+    def add_record(self, record: ItemRecord, worker: str | None = None) -> None:
+        """Pool one finished test into the session and into each group it belongs to."""
+        if worker is not None:
+            self.workers.arrived(worker, record.sample_count)
+        fed = sorted({f"{entry.key[0]}:{entry.key[1]}" for entry in record.series})
+        self.tests.fed(record.nodeid, worker, tuple(fed))
+        self.session.add_samples(record)
+        for spec in record.specs:
+            self._specs.setdefault(spec)
+        for group in record.groups:
+            population = self.groups.get(group)
+            if population is None:
+                population = self.groups[group] = Population(self.cap)
+            population.add_member(record)
+
+    def add_test_phase(self, when: str, outcome: str, duration: float) -> None:
+        """Count a test phase for the session: call durations and skips of every test."""
+        if when == "teardown":
+            self.session.items += 1
+        elif outcome == "skipped":
+            self.session.skipped += 1
+        elif when == "call":
+            self.session.call_durations.append(duration)
+
+    def scopes(self) -> dict[str, Population]:
+        """Every scope's population by name, the session's under ``"session"``."""
+        return {SESSION: self.session, **self.groups}
+
+    def population(self, scope: str) -> Population:
+        """Return the population an SLO of ``scope`` is judged on (empty if nothing arrived)."""
+        return self.session if scope == SESSION else self.groups.get(scope, Population(self.cap))
+
+    def scopes_touched_by(self, nodeid: str | None) -> set[str]:
+        """The scopes whose population may include the test ``nodeid`` (all when unknown)."""
+        if nodeid is None:
+            return {SESSION, *self.groups}
+        function = nodeid.split("[", 1)[0]
+        touched = {SESSION, function, *self._declared.get(nodeid, ())}
+        for scope, population in self.groups.items():
+            if any(member.split("[", 1)[0] == function for member in population.nodeids):
+                touched.add(scope)
+        return touched

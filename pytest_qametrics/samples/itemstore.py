@@ -1,0 +1,167 @@
+"""Per-test sample storage: one typed array per series, keyed by tracker, name and tags."""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from pytest_qametrics.samples.columns import ColumnSeries
+from pytest_qametrics.stats.digest import DEFAULT_EXACT_CAP, LatencyDigest
+
+__all__ = [
+    "ERROR_KINDS_KEPT",
+    "ItemStore",
+    "LatencySeries",
+    "SeriesKey",
+    "Tags",
+    "as_float_array",
+    "describe_error",
+    "normalize_tags",
+]
+
+Tags = tuple[tuple[str, str], ...]
+#: (tracker, name, tags): the identity of one series inside a test.
+SeriesKey = tuple[str, str, Tags]
+
+#: Distinct error messages kept per series; further kinds are counted under one "other" entry.
+ERROR_KINDS_KEPT = 50
+_OTHER_ERRORS = "(other errors)"
+_MESSAGE_LIMIT = 200
+
+
+def normalize_tags(tags: Mapping[str, object]) -> Tags:
+    """Return ``tags`` as a sorted tuple of string pairs, rejecting values that are not scalars."""
+    pairs = []
+    for name, value in tags.items():
+        if isinstance(value, float) or not isinstance(value, (str, int)):
+            raise ValueError(
+                f"tag {name}={value!r} must be a str, int or bool so samples group reliably, "
+                f"not {type(value).__name__}"
+            )
+        pairs.append((name, str(value)))
+    return tuple(sorted(pairs))
+
+
+def describe_error(exc: BaseException) -> str:
+    """Return the message kept for a failed call: the exception type and its text."""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def float_bytes(values: array[float]) -> bytes:
+    """Return the samples as little-endian float64 bytes, the wire and file order."""
+    if sys.byteorder == "little":
+        return values.tobytes()
+    swapped = array("d", values)
+    swapped.byteswap()
+    return swapped.tobytes()
+
+
+class LatencySeries:
+    """Durations in seconds of one operation: successes and failures apart, plus error counts."""
+
+    __slots__ = ("errors", "fail", "ok")
+
+    def __init__(self) -> None:
+        self.ok: array[float] = array("d")
+        self.fail: array[float] = array("d")
+        self.errors: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.ok) + len(self.fail)
+
+    def add_exception(self, seconds: float, exc: BaseException | None) -> None:
+        """Record a block left by ``exc``: an ``Exception`` is a failed call with its message;
+        any other ``BaseException`` (``KeyboardInterrupt``, ``pytest.skip``) is not recorded,
+        since the operation did not finish: the test did."""
+        if isinstance(exc, Exception):
+            self.add_failure(seconds, describe_error(exc))
+
+    def add_failure(self, seconds: float, message: str) -> None:
+        """Record a failed call of ``seconds`` and count its error message."""
+        self.fail.append(seconds)
+        add_error(self.errors, message)
+
+    def to_wire(self, cap: int = DEFAULT_EXACT_CAP) -> dict[str, Any]:
+        """Return the series as exact builtins (bytes for the samples) for the wire.
+
+        A series longer than ``cap`` travels as a histogram digest instead of its samples.
+        """
+        errors = dict(self.errors)
+        if len(self) <= cap:
+            return {"ok": float_bytes(self.ok), "fail": float_bytes(self.fail), "errors": errors}
+        digest = LatencyDigest()
+        digest.add(
+            np.frombuffer(self.ok, dtype=np.float64), np.frombuffer(self.fail, dtype=np.float64)
+        )
+        return {"ok": b"", "fail": b"", "errors": errors, "digest": digest.to_wire()}
+
+
+def add_error(errors: dict[str, int], message: str, count: int = 1) -> None:
+    """Count ``message`` in ``errors``, folding rare kinds into one entry past the limit."""
+    message = message[:_MESSAGE_LIMIT]
+    if message not in errors and len(errors) >= ERROR_KINDS_KEPT:
+        message = _OTHER_ERRORS
+    errors[message] = errors.get(message, 0) + count
+
+
+def as_float_array(parts: list[array[float]]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Join typed arrays into one float64 numpy array (a copy, safe to reorder)."""
+    arrays = [np.frombuffer(p, dtype=np.float64) for p in parts if len(p)]
+    if not arrays:
+        return np.empty(0, dtype=np.float64)
+    return np.concatenate(arrays) if len(arrays) > 1 else arrays[0].copy()
+
+
+class ItemStore:
+    """Every series one test recorded during setup, call and teardown."""
+
+    __slots__ = ("series",)
+
+    def __init__(self) -> None:
+        self.series: dict[SeriesKey, LatencySeries | ColumnSeries] = {}
+
+    def __bool__(self) -> bool:
+        return any(len(s) for s in self.series.values())
+
+    def latency(self, operation: str, tags: Tags = ()) -> LatencySeries:
+        """Return the latency series of ``operation`` with ``tags``, creating it on first use."""
+        key = ("latency", operation, tags)
+        try:
+            series = self.series.get(key)
+        except TypeError:  # an unhashable operation such as a list: explained below
+            series = None
+        if series is None:
+            if not isinstance(operation, str) or not operation:
+                raise ValueError(
+                    f"operation must be a non-empty str such as 'checkout', "
+                    f"not {type(operation).__name__} {operation!r}"
+                )
+            series = self.series[key] = LatencySeries()
+        if not isinstance(series, LatencySeries):  # pragma: no cover - keys are per tracker
+            raise TypeError(f"series {key} is not a latency series")
+        return series
+
+    def columns(
+        self, tracker: str, name: str, layout: dict[str, str], tags: Tags = ()
+    ) -> ColumnSeries:
+        """Return the column series ``tracker``/``name``/``tags``, creating it on first use."""
+        key = (tracker, name, tags)
+        series = self.series.get(key)
+        if series is None:
+            series = self.series[key] = ColumnSeries(layout)
+        if not isinstance(series, ColumnSeries):  # pragma: no cover - keys are per tracker
+            raise TypeError(f"series {key} is not a column series")
+        return series
+
+    def to_wire(self, cap: int = DEFAULT_EXACT_CAP) -> list[dict[str, Any]]:
+        """Return every non-empty series as a wire entry."""
+        return [
+            {"tracker": tracker, "name": name, "tags": [list(t) for t in tags], **s.to_wire(cap)}
+            for (tracker, name, tags), s in self.series.items()
+            if len(s)
+        ]

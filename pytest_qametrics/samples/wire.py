@@ -1,0 +1,158 @@
+"""The per-test payload that carries samples and SLO specs from the test to the collector."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from pytest_qametrics.samples.columns import ColumnEntry
+from pytest_qametrics.samples.itemstore import ItemStore, SeriesKey
+from pytest_qametrics.slo.spec import SloSpec
+from pytest_qametrics.stats.digest import DEFAULT_EXACT_CAP, LatencyDigest
+
+__all__ = [
+    "WIRE_VERSION",
+    "ItemRecord",
+    "Outcome",
+    "SeriesEntry",
+    "WireError",
+    "decode_item",
+    "decode_specs",
+    "encode_item",
+]
+
+WIRE_VERSION = 1
+Outcome = Literal["passed", "failed", "skipped"]
+
+
+class WireError(ValueError):
+    """A payload that cannot be decoded; the message names where it came from."""
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesEntry:
+    """One decoded series of one test: samples as read-only float64 arrays."""
+
+    key: SeriesKey
+    ok: npt.NDArray[np.float64]
+    fail: npt.NDArray[np.float64]
+    errors: dict[str, int]
+    digest: LatencyDigest | None = None
+
+    @property
+    def count(self) -> int:
+        """How many samples the entry carries, exact or folded."""
+        folded = self.digest.count if self.digest is not None else 0
+        return int(self.ok.size + self.fail.size) + folded
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRecord:
+    """Everything the collector needs to know about one finished test."""
+
+    nodeid: str
+    groups: tuple[str, ...]
+    specs: tuple[SloSpec, ...]
+    outcome: Outcome
+    call_duration: float | None
+    series: tuple[SeriesEntry | ColumnEntry, ...]
+
+    @property
+    def sample_count(self) -> int:
+        """How many samples the test recorded, over every series."""
+        return sum(s.count for s in self.series)
+
+
+def encode_item(
+    nodeid: str,
+    groups: tuple[str, ...],
+    specs: tuple[SloSpec, ...],
+    outcome: Outcome,
+    call_duration: float | None,
+    store: ItemStore,
+    cap: int = DEFAULT_EXACT_CAP,
+) -> dict[str, Any]:
+    """Build the payload of one test from exact builtins only (execnet rejects anything else)."""
+    return {
+        "v": WIRE_VERSION,
+        "nodeid": nodeid,
+        "groups": list(groups),
+        "specs": [spec.to_wire() for spec in specs],
+        "outcome": outcome,
+        "call_duration": None if call_duration is None else float(call_duration),
+        "series": store.to_wire(cap),
+    }
+
+
+def decode_item(data: object, source: str) -> ItemRecord:
+    """Decode a payload made by :func:`encode_item`; ``source`` names its sender in errors."""
+    if not isinstance(data, Mapping) or data.get("v") != WIRE_VERSION:
+        version = data.get("v") if isinstance(data, Mapping) else type(data).__name__
+        raise WireError(
+            f"qametrics payload from {source} has format {version!r}, this plugin reads "
+            f"{WIRE_VERSION}: install the same pytest-qametrics version on every worker"
+        )
+    try:
+        return ItemRecord(
+            nodeid=str(data["nodeid"]),
+            groups=tuple(str(g) for g in data["groups"]),
+            specs=tuple(_spec(s) for s in data["specs"]),
+            outcome=_outcome(data["outcome"]),
+            call_duration=_call_duration(data["call_duration"]),
+            series=tuple(_series(entry) for entry in data["series"]),
+        )
+    except (AttributeError, KeyError, TypeError, ValueError) as err:
+        raise WireError(f"qametrics payload from {source} is damaged: {err!r}") from err
+
+
+def decode_specs(data: object, source: str) -> tuple[SloSpec, ...]:
+    """Decode the SLO specs a test declares on its setup report (``[spec.to_wire(), ...]``)."""
+    try:
+        if not isinstance(data, list):
+            raise TypeError(f"expected a list of SLO specs, got {type(data).__name__}")
+        return tuple(_spec(spec) for spec in data)
+    except (AttributeError, KeyError, TypeError, ValueError) as err:
+        raise WireError(f"qametrics SLO declaration from {source} is damaged: {err!r}") from err
+
+
+def _spec(data: Mapping[str, Any]) -> SloSpec:
+    """Decode one spec; the same few specs arrive with every test, so they are cached."""
+    return _cached_spec(tuple(data.items()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_spec(items: tuple[tuple[str, Any], ...]) -> SloSpec:
+    return SloSpec.from_wire(dict(items))
+
+
+def _outcome(value: object) -> Outcome:
+    if value not in ("passed", "failed", "skipped"):
+        raise ValueError(f"outcome {value!r} is not 'passed', 'failed' or 'skipped'")
+    return value
+
+
+def _call_duration(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"call_duration {value!r} is not a number of seconds")
+    return float(value)
+
+
+def _series(entry: Mapping[str, Any]) -> SeriesEntry | ColumnEntry:
+    tags = tuple((str(k), str(v)) for k, v in entry["tags"])
+    key = (str(entry["tracker"]), str(entry["name"]), tags)
+    if key[0] != "latency":
+        return ColumnEntry.from_wire(key, entry)
+    return SeriesEntry(
+        key=key,
+        ok=np.frombuffer(entry["ok"], dtype="<f8").astype(np.float64, copy=False),
+        fail=np.frombuffer(entry["fail"], dtype="<f8").astype(np.float64, copy=False),
+        errors={str(k): int(v) for k, v in entry["errors"].items()},
+        digest=LatencyDigest.from_wire(entry["digest"]) if "digest" in entry else None,
+    )

@@ -1,0 +1,216 @@
+"""Evaluating-side hooks: gather payloads, judge SLOs at session end, set the exit code, explain."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Generator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_qametrics.history.session import HistoryKeeper
+from pytest_qametrics.judge.evaluation import Outcome, Verdict, evaluate, gate_outcome
+from pytest_qametrics.report.model import RunInfo, build_report
+from pytest_qametrics.report.provenance import git_commit
+from pytest_qametrics.report.terminal import summary_lines
+from pytest_qametrics.samples.artifact import ARTIFACT_NAME, dump_collector, write_atomic
+from pytest_qametrics.samples.collector import Collector
+from pytest_qametrics.samples.wire import WireError, decode_item, decode_specs
+from pytest_qametrics.session.publish import ci_wants_report, publish
+from pytest_qametrics.session.recorder import DECLARED_ATTRIBUTE, REPORT_ATTRIBUTE
+from pytest_qametrics.settings import Settings
+
+__all__ = ["Gatekeeper", "XdistWatcher", "worker_of"]
+
+_COLOURS = {
+    "PASS": "green",
+    "FAIL": "red",
+    "WARN": "yellow",
+    "NO DATA": "yellow",
+    "UNSURE": "yellow",
+}
+#: The ``when`` of the report xdist makes for a test whose worker crashed.
+_CRASH_PHASE = "???"
+
+
+def worker_of(report: pytest.TestReport) -> str | None:
+    """The xdist worker id (``gw0``) a report came from, or None in a serial run."""
+    worker = getattr(report, "worker_id", None)
+    if worker is None:
+        gateway = getattr(getattr(report, "node", None), "gateway", None)
+        worker = getattr(gateway, "id", None)
+    return None if worker is None else str(worker)
+
+
+class Gatekeeper:
+    """Registered in the process that judges SLOs: a serial run, or the xdist controller."""
+
+    def __init__(self, settings: Settings, report_dir: Path | None, pytest_version: str) -> None:
+        self.settings = settings
+        self.report_dir = report_dir
+        self.pytest_version = pytest_version
+        self.started = datetime.now(timezone.utc)
+        self.written: list[Path] = []
+        self.collector = Collector(settings.session_specs, settings.exact_cap)
+        self.problems: list[str] = []
+        self.result: tuple[list[Verdict], Outcome] | None = None
+        self.not_judged = ""
+        self.annotations: list[str] = []
+        self.notes: list[str] = []
+        #: The run history and baseline (--qametrics-history, --qametrics-baseline), if any.
+        self.history: HistoryKeeper | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        worker = worker_of(report)
+        if report.when == _CRASH_PHASE and worker is not None:
+            self.collector.workers.crashed_while(worker, report.nodeid)
+            self.collector.tests.crashed(report.nodeid, worker)
+            return
+        self.collector.add_test_phase(report.when, report.outcome, report.duration)
+        xfail = hasattr(report, "wasxfail")
+        self.collector.tests.phase(
+            report.nodeid,
+            report.when,
+            report.outcome,
+            report.duration,
+            worker,
+            report.location,
+            xfail,
+        )
+        declared = getattr(report, DECLARED_ATTRIBUTE, None)
+        payload = getattr(report, REPORT_ATTRIBUTE, None)
+        if declared is None and payload is None:
+            return
+        source = f"worker {worker} (test {report.nodeid})" if worker else f"test {report.nodeid}"
+        try:
+            if declared is not None:
+                self.collector.declare(report.nodeid, decode_specs(declared, source))
+            if payload is not None:
+                self.collector.add_record(decode_item(payload, source), worker)
+        except WireError as err:
+            self.problems.append(str(err))
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_sessionfinish(
+        self, session: pytest.Session, exitstatus: int
+    ) -> Generator[None, None, None]:
+        if self.settings.gate != "off":
+            self._judge(session)
+        judged = bool(self.result and self.result[0]) or bool(self.collector.workers.lost)
+        ci = judged and ci_wants_report(session.config)
+        if self.report_dir is not None or ci or self.history is not None:
+            report = self._report(session)
+            if self.history is not None:  # adds "trends"; its failures only add "problems"
+                verdicts = self.result[0] if self.result else []
+                scopes = self.collector.scopes()
+                self.history.record(report, verdicts, scopes, self.settings.percentile)
+            if self.report_dir is not None:
+                self._write(session, report, self.report_dir)
+            if ci:  # before junitxml's own sessionfinish writes the file
+                self.annotations, self.notes = publish(session.config, report)
+        return (yield)
+
+    def _report(self, session: pytest.Session) -> dict[str, Any]:
+        verdicts, outcome = self.result or ([], gate_outcome([], self.settings.no_data))
+        run = RunInfo(
+            started=self.started.isoformat(timespec="seconds"),
+            duration=round((datetime.now(timezone.utc) - self.started).total_seconds(), 3),
+            exit_status=int(session.exitstatus),
+            gate=self.settings.gate,
+            pytest_version=self.pytest_version,
+            interrupted=session.exitstatus == pytest.ExitCode.INTERRUPTED,
+            git_commit=git_commit(session.config.rootpath),
+        )
+        return build_report(verdicts, outcome, self.collector, self.settings.percentile, run)
+
+    def _write(self, session: pytest.Session, report: dict[str, Any], directory: Path) -> None:
+        try:
+            # imported here: jinja2 and the template cost ~50 ms, only runs that write pay it
+            from pytest_qametrics.report.files import write_reports
+
+            self.written = write_reports(report, directory, self.settings.formats)
+            artifact = directory / ARTIFACT_NAME
+            write_atomic(artifact, dump_collector(self.collector, self.settings.percentile))
+            self.written.append(artifact)
+        except OSError as err:
+            self.problems.append(f"could not write the reports to {directory}: {err}")
+            if session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _judge(self, session: pytest.Session) -> None:
+        collector = self.collector
+        problems = [*self.problems, *collector.workers.problems]
+        if collector.session.items == 0:  # e.g. exit code 5, an error, or --collect-only (0)
+            if collector.specs:
+                self.not_judged = (
+                    f"qametrics: no test ran (exit code {int(session.exitstatus)}), so "
+                    f"{len(collector.specs)} SLOs were not judged"
+                )
+            return
+        statistics = [spec.statistic for spec in collector.specs]
+        baseline = self.history.baseline(statistics) if self.history is not None else None
+        verdicts = evaluate(collector.specs, collector.scopes(), self.settings.percentile, baseline)
+        verdicts = self._flag_lost(verdicts)
+        outcome = gate_outcome(verdicts, self.settings.no_data, self.settings.inconclusive)
+        self.result = (verdicts, outcome)
+        # A lost worker fails closed: its SLOs may lack samples even when every test passed.
+        failed = outcome.breached or bool(problems) or bool(collector.workers.lost)
+        if failed and self.settings.gate == "enforce" and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _flag_lost(self, verdicts: list[Verdict]) -> list[Verdict]:
+        lost = self.collector.workers.lost.values()
+        touched = {w.worker: self.collector.scopes_touched_by(w.running) for w in lost}
+        return [
+            dataclasses.replace(
+                v, lost_from=tuple(w for w, scopes in touched.items() if v.spec.scope in scopes)
+            )
+            for v in verdicts
+        ]
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        workers = self.collector.workers
+        history = self.history
+        problems = [*self.problems, *workers.problems, *(history.problems if history else [])]
+        recorded = history.recorded if history is not None else ""
+        shown = self.not_judged or (self.result and self.result[0]) or self.written or recorded
+        if not (shown or problems or workers.lost):
+            return
+        write = terminalreporter.write_line
+        terminalreporter.write_sep("=", "qametrics SLOs")
+        for problem in problems:
+            write(f"ERROR    {problem}", red=True, bold=True)
+        for lost in workers.lost.values():
+            write(f"LOST     {lost.describe()}", red=True, bold=True)
+        if self.not_judged:
+            write(self.not_judged, yellow=True)
+        if self.result is not None:
+            verdicts, outcome = self.result
+            for line in summary_lines(verdicts, outcome, self.settings.gate):
+                colour = _COLOURS.get(line[:8].strip(), "")
+                write(line, **({colour: True} if colour else {}))
+        if workers.received:
+            write(f"qametrics: samples per worker: {workers.split()}")
+        if recorded:
+            write(recorded)
+        if self.written:
+            write(f"qametrics: wrote {', '.join(str(p) for p in self.written)}")
+        for note in self.notes:
+            write(note, yellow=True)
+        for line in self.annotations:  # GitHub reads these workflow commands from the log
+            write(line)
+
+
+class XdistWatcher:
+    """Registered on the xdist controller: checks each worker's totals when it goes down."""
+
+    def __init__(self, gatekeeper: Gatekeeper) -> None:
+        self.gatekeeper = gatekeeper
+
+    def pytest_testnodedown(self, node: object, error: object) -> None:
+        gateway = getattr(node, "gateway", None)
+        worker = str(getattr(gateway, "id", "?"))
+        output = getattr(node, "workeroutput", None)
+        self.gatekeeper.collector.workers.finished(worker, output, error)

@@ -1,0 +1,147 @@
+"""Test-side hooks: validate ``slo`` marks, give each test a store, ship it with its report."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import pytest
+
+from pytest_qametrics.samples.itemstore import ItemStore
+from pytest_qametrics.samples.wire import Outcome, encode_item
+from pytest_qametrics.samples.workers import WORKER_OUTPUT_KEY, worker_totals
+from pytest_qametrics.slo.spec import SloError, SloSpec, specs_from_marker
+from pytest_qametrics.trackers.timing import recording_target
+
+__all__ = ["DECLARED_ATTRIBUTE", "REPORT_ATTRIBUTE", "ItemState", "Recorder", "item_state"]
+
+#: The TestReport attribute that carries a test's payload (it travels with xdist reports).
+REPORT_ATTRIBUTE = "qametrics"
+#: The setup report's attribute that declares the test's SLOs before it runs, so that a worker
+#: crashing during the test cannot make them vanish (they are judged as having no data).
+DECLARED_ATTRIBUTE = "qametrics_declared"
+
+
+class ItemState:
+    """What one test recorded, which SLOs it declares, and how it ended."""
+
+    __slots__ = ("call_duration", "groups", "outcome", "specs", "store")
+
+    def __init__(self, specs: tuple[SloSpec, ...] = ()) -> None:
+        self.store = ItemStore()
+        self.specs = specs
+        self.groups = tuple(dict.fromkeys(spec.scope for spec in specs))
+        self.outcome: Outcome = "passed"
+        self.call_duration: float | None = None
+
+    def observe(self, report: pytest.TestReport) -> None:
+        """Fold one phase report into the test's outcome and call duration."""
+        if report.failed:
+            self.outcome = "failed"
+        elif report.skipped and self.outcome == "passed":
+            self.outcome = "skipped"
+        if report.when == "call":
+            self.call_duration = report.duration
+
+
+_ITEM_STATE = pytest.StashKey[ItemState]()
+
+
+def item_state(item: pytest.Item) -> ItemState:
+    """Return the state of ``item``, creating an empty one for unmarked tests."""
+    state = item.stash.get(_ITEM_STATE, None)
+    if state is None:
+        state = item.stash[_ITEM_STATE] = ItemState()
+    return state
+
+
+def default_group(item: pytest.Item) -> str:
+    """The group of a test with no ``group=``: its function, so parametrized cases pool."""
+    if isinstance(item, pytest.Function) and item.parent is not None:
+        return f"{item.parent.nodeid}::{item.originalname}"
+    return item.nodeid
+
+
+def specs_of(item: pytest.Item) -> tuple[SloSpec, ...]:
+    """Validate every ``slo`` mark on ``item`` (including class and module marks)."""
+    group = default_group(item)
+    specs: list[SloSpec] = []
+    for mark in item.iter_markers(name="slo"):
+        specs.extend(specs_from_marker(mark.args, mark.kwargs, group, item.nodeid))
+    return tuple(dict.fromkeys(specs))
+
+
+class Recorder:
+    """Registered in every process that runs tests (serial runs and xdist workers).
+
+    It counts what it ships, so that on an xdist worker it can send the totals at session end
+    and the controller can tell a lost payload from a quiet test.
+    """
+
+    def __init__(self, exact_cap: int) -> None:
+        self.exact_cap = exact_cap
+        self.sent_items = 0
+        self.sent_samples = 0
+        self.outer_target: ItemStore | None = None
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        report = yield
+        for node in report.result:
+            if not isinstance(node, pytest.Item):
+                continue
+            try:
+                node.stash[_ITEM_STATE] = ItemState(specs_of(node))
+            except SloError as err:
+                report.outcome = "failed"
+                report.longrepr = str(err)
+                report.result = []
+                break
+        return report
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> Generator[None, object, object]:
+        previous = recording_target.swap(item_state(item).store)
+        try:
+            return (yield)
+        finally:
+            recording_target.swap(previous)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        state = item_state(item)
+        state.observe(report)
+        if report.when == "setup" and state.specs:
+            setattr(report, DECLARED_ATTRIBUTE, [spec.to_wire() for spec in state.specs])
+        if report.when == "teardown" and (state.specs or state.store):
+            payload = encode_item(
+                item.nodeid,
+                state.groups,
+                state.specs,
+                state.outcome,
+                state.call_duration,
+                state.store,
+                self.exact_cap,
+            )
+            setattr(report, REPORT_ATTRIBUTE, payload)
+            self.sent_items += 1
+            self.sent_samples += sum(len(series) for series in state.store.series.values())
+        return report
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        # A pytest run inside a test (pytester) must not record into the outer test.
+        self.outer_target = recording_target.swap(None)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        recording_target.swap(self.outer_target)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        output = getattr(session.config, "workeroutput", None)
+        if output is not None:  # an xdist worker: fill (never replace) the dict xdist sends
+            output[WORKER_OUTPUT_KEY] = worker_totals(self.sent_items, self.sent_samples)

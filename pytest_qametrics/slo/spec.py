@@ -1,0 +1,255 @@
+"""SLO specifications: what is judged, against which threshold, over which population."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pytest_qametrics.slo.catalogue import (
+    TRACKERS,
+    Comparison,
+    statistic_info,
+    supports_confidence,
+    tracker_of_key,
+)
+from pytest_qametrics.slo.thresholds import Threshold, ThresholdError, parse_threshold
+
+__all__ = [
+    "CONTROL_KEYS",
+    "SESSION",
+    "SloError",
+    "SloSpec",
+    "did_you_mean",
+    "specs_from_marker",
+    "suggest",
+]
+
+Severity = Literal["fail", "warn"]
+#: The scope name of SLOs declared in the ini file: the whole session's samples.
+SESSION = "session"
+#: Marker keywords that are not thresholds.
+CONTROL_KEYS = ("operation", "metric", "group", "min_samples", "severity", "confidence", "per")
+#: Accuracy statistics that have a per-class value (``per="class"``).
+PER_CLASS = ("accuracy", "recall", "precision", "f1")
+
+
+class SloError(ValueError):
+    """An SLO declaration that cannot be used; the message names it and says what is right."""
+
+
+@dataclass(frozen=True, slots=True)
+class SloSpec:
+    """One threshold on one statistic, judged over the samples of ``scope``.
+
+    ``scope`` is a group name (by default the test function's node id) or ``"session"``.
+    ``declared_at`` says where it was written and does not take part in equality, so the
+    same mark seen on 200 parametrized instances is one SLO.
+    """
+
+    scope: str
+    tracker: str
+    statistic: str
+    comparison: Comparison
+    threshold: float
+    operation: str | None = None
+    metric: str | None = None
+    min_samples: int = 1
+    severity: Severity = "fail"
+    confidence: float | None = None
+    #: ``operation``, a tag name, or ``class``: judge each slice of the samples on its own.
+    per: str | None = None
+    #: A regression key's tolerance is a fraction of the baseline value ("10%"), not seconds.
+    relative: bool = False
+    declared_at: str = field(default="", compare=False)
+
+    @property
+    def threshold_spec(self) -> Threshold:
+        """The comparison and value as a Threshold."""
+        return Threshold(self.comparison, self.threshold, self.relative)
+
+    @property
+    def target(self) -> str:
+        """The population in words, e.g. ``latency[operation=checkout]``."""
+        if self.metric:
+            return f"metric[name={self.metric}]"
+        return f"{self.tracker}[operation={self.operation}]" if self.operation else self.tracker
+
+    def to_wire(self) -> dict[str, Any]:
+        """Return the spec as exact builtins for the xdist wire."""
+        return {
+            "scope": self.scope,
+            "tracker": self.tracker,
+            "statistic": self.statistic,
+            "comparison": self.comparison,
+            "threshold": self.threshold,
+            "operation": self.operation,
+            "metric": self.metric,
+            "min_samples": self.min_samples,
+            "severity": self.severity,
+            "confidence": self.confidence,
+            "per": self.per,
+            "relative": self.relative,
+            "declared_at": self.declared_at,
+        }
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> SloSpec:
+        """Rebuild a spec sent by :meth:`to_wire`."""
+        return cls(**data)
+
+
+def suggest(word: str, choices: Iterable[str]) -> str | None:
+    """Return the choice closest to a misspelt ``word`` (transpositions first), if any."""
+    options = list(choices)
+    same_letters = [c for c in options if sorted(c) == sorted(word)]
+    if same_letters:
+        return same_letters[0]
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return "; did you mean 'x'?" for the closest choice, or an empty string."""
+    guess = suggest(word, choices)
+    return f"; did you mean {guess!r}?" if guess else ""
+
+
+def all_keys() -> list[str]:
+    """Every keyword a ``slo`` mark accepts without ``metric=``."""
+    keys = (k for name, table in TRACKERS.items() if name != "metric" for k in table)
+    return [*CONTROL_KEYS, *keys]
+
+
+def check_min_samples(value: object, where: str) -> int:
+    """Validate a ``min_samples`` value."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SloError(f"{where}: min_samples must be an int >= 1, not {value!r}")
+    return value
+
+
+def check_severity(value: object, where: str) -> Severity:
+    """Validate a ``severity`` value."""
+    if value not in ("fail", "warn"):
+        raise SloError(f"{where}: severity must be 'fail' or 'warn', not {value!r}")
+    return value
+
+
+def check_confidence(value: object, where: str) -> float | None:
+    """Validate a ``confidence`` value: None, or a probability in (0.5, 1)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.5 < value < 1:
+        raise SloError(
+            f"{where}: confidence must be a number between 0.5 and 1 such as 0.95, not {value!r}"
+        )
+    return float(value)
+
+
+def check_interval_exists(statistic: str, confidence: float | None, where: str) -> None:
+    """Reject ``confidence=`` on statistics with no meaningful interval (max, min, sum...)."""
+    if confidence is not None and not supports_confidence(statistic):
+        raise SloError(
+            f"{where}: {statistic} has no meaningful confidence interval (an extreme or a total "
+            f"only grows with more samples); drop confidence= or use a percentile such as p99"
+        )
+
+
+def check_per(
+    tracker: str,
+    statistic: str,
+    per: str | None,
+    operation: str | None,
+    confidence: float | None,
+    where: str,
+) -> None:
+    """Validate ``per=``: operation or a tag for latency, a tag for metrics, class for accuracy."""
+    if per is None:
+        return
+    if per == "class":
+        if tracker != "accuracy" or statistic not in PER_CLASS:
+            raise SloError(
+                f"{where}: per='class' judges each label on its own and goes with "
+                f"{', '.join(PER_CLASS)}, not {statistic}"
+            )
+        if confidence is not None and statistic == "f1":
+            raise SloError(f"{where}: per-class f1 has no confidence interval; use recall")
+        return
+    if tracker not in ("latency", "metric"):
+        raise SloError(
+            f"{where}: per={per!r} slices latency or custom metrics by a tag; "
+            f"for accuracy use per='class'"
+        )
+    if per == "operation" and (tracker != "latency" or operation is not None):
+        raise SloError(f"{where}: per='operation' goes with latency keys and no operation=")
+
+
+def check_name(key: str, value: object, where: str) -> str:
+    """Validate a non-empty string option such as ``operation`` or ``group``."""
+    if not isinstance(value, str) or not value.strip():
+        raise SloError(f"{where}: {key} must be a non-empty str, not {value!r}")
+    return value
+
+
+def specs_from_marker(
+    args: tuple[Any, ...], kwargs: Mapping[str, Any], default_group: str, where: str
+) -> list[SloSpec]:
+    """Validate one ``@pytest.mark.slo(...)`` and return one spec per threshold key."""
+    where = f"@pytest.mark.slo on {where}"
+    if args:
+        raise SloError(f"{where}: takes keyword arguments only, e.g. slo(p95=1.0), not {args!r}")
+    metric = kwargs.get("metric")
+    custom = metric is not None
+    unknown = [k for k in kwargs if k not in CONTROL_KEYS and tracker_of_key(k, custom) is None]
+    if unknown:
+        key = unknown[0]
+        choices = [*CONTROL_KEYS, *TRACKERS["metric"]] if custom else all_keys()
+        raise SloError(f"{where}: unknown key {key!r}{did_you_mean(key, choices)}")
+    thresholds = {k: v for k, v in kwargs.items() if k not in CONTROL_KEYS}
+    if not thresholds:
+        raise SloError(f"{where}: names no threshold; add one such as p95=1.0 or error_rate=0.01")
+    operation = kwargs.get("operation")
+    if operation is not None and any(tracker_of_key(k, custom) != "latency" for k in thresholds):
+        raise SloError(
+            f"{where}: operation= selects latency samples, so it goes only with latency keys "
+            f"such as p95=; put other keys in their own slo mark"
+        )
+    scope = check_name("group", kwargs.get("group", default_group), where)
+    if scope == SESSION:
+        raise SloError(
+            f"{where}: group={SESSION!r} is reserved for the qametrics_slo ini SLOs of the "
+            f"whole session; choose another group name"
+        )
+    common: dict[str, Any] = {
+        "scope": scope,
+        "operation": None if operation is None else check_name("operation", operation, where),
+        "metric": None if metric is None else check_name("metric", metric, where),
+        "min_samples": check_min_samples(kwargs.get("min_samples", 1), where),
+        "severity": check_severity(kwargs.get("severity", "fail"), where),
+        "confidence": check_confidence(kwargs.get("confidence"), where),
+        "per": None if kwargs.get("per") is None else check_name("per", kwargs["per"], where),
+        "declared_at": where,
+    }
+    return [_spec(key, raw, common, where) for key, raw in thresholds.items()]
+
+
+def _spec(key: str, raw: object, common: dict[str, Any], where: str) -> SloSpec:
+    tracker = tracker_of_key(key, common["metric"] is not None)
+    info = statistic_info(tracker, key) if tracker else None
+    if tracker is None or info is None:  # pragma: no cover - filtered by the caller
+        raise SloError(f"{where}: unknown key {key!r}")
+    try:
+        threshold = parse_threshold(raw, info)
+    except ThresholdError as err:
+        raise SloError(f"{where}: {err}") from None
+    check_interval_exists(key, common["confidence"], where)
+    check_per(tracker, key, common["per"], common["operation"], common["confidence"], where)
+    return SloSpec(
+        tracker=tracker,
+        statistic=key,
+        comparison=threshold.comparison,
+        threshold=threshold.value,
+        relative=threshold.relative,
+        **common,
+    )
