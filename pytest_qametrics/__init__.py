@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from pytest_qametrics.stats.latency_stats import LatencyStats
 from pytest_qametrics.trackers.accuracy import AccuracyStats, AccuracyTracker, ClassStats
 from pytest_qametrics.trackers.custom_metrics import MetricsRecorder, MetricStats, QAMetricsWarning
@@ -15,6 +13,7 @@ from pytest_qametrics.trackers.escalation import (
 )
 from pytest_qametrics.trackers.latency import LatencyTracker
 from pytest_qametrics.trackers.timing import timed
+from pytest_qametrics.version import __version__
 
 __all__ = [
     "AccuracyStats",

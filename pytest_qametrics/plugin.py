@@ -9,10 +9,10 @@ import pytest
 
 from pytest_qametrics.history.baseline import BaselineError
 from pytest_qametrics.history.session import HistoryKeeper, history_keeper
-from pytest_qametrics.judge.evaluation import GATES
 from pytest_qametrics.samples.artifact import check_writable
 from pytest_qametrics.samples.itemstore import ItemStore
 from pytest_qametrics.session.gatekeeper import Gatekeeper, XdistWatcher
+from pytest_qametrics.session.options import add_options
 from pytest_qametrics.session.recorder import Recorder
 from pytest_qametrics.settings import Settings, SettingsError, read_settings
 from pytest_qametrics.slo.spec import SloError
@@ -35,115 +35,7 @@ _MARKER = (
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("qametrics", "QA metrics and SLO gating (pytest-qametrics)")
-    group.addoption(
-        "--qametrics-gate",
-        choices=GATES,
-        default=None,
-        help=(
-            "What a breached SLO does: 'enforce' turns a passing run into exit code 1, 'warn' "
-            "reports the breach and keeps the exit code, 'off' skips SLO evaluation. "
-            "Default: the qametrics_gate ini value, else enforce."
-        ),
-    )
-    group.addoption(
-        "--qametrics-report",
-        action="store_true",
-        default=False,
-        help=(
-            "Write the reports (report.html, report.json, slos.csv, series.csv) and the "
-            "mergeable data artifact qametrics-data.json into the report directory."
-        ),
-    )
-    group.addoption(
-        "--qametrics-report-dir",
-        metavar="DIR",
-        default=None,
-        help=(
-            "Directory for the reports, relative to the directory pytest was started in. "
-            "Default: the qametrics_report_dir ini value, else qametrics-report."
-        ),
-    )
-    group.addoption(
-        "--qametrics-formats",
-        metavar="LIST",
-        default=None,
-        help="Comma-separated report formats out of html,json,csv. Default: all three.",
-    )
-    group.addoption(
-        "--qametrics-history",
-        metavar="PATH",
-        default=None,
-        help=(
-            "Append this run (statistics, histograms, verdicts) to the SQLite history file PATH, "
-            "relative to the directory pytest was started in; regression keys such as "
-            "p95_regression='10%' then compare with the latest earlier run. "
-            "Default: the qametrics_history ini value (relative to the rootdir)."
-        ),
-    )
-    group.addoption(
-        "--qametrics-baseline",
-        metavar="REF",
-        default=None,
-        help=(
-            "What regression keys compare with: 'last' (the default with a history file: the "
-            "latest earlier run on this git branch), a run id of the history file, or the path "
-            "of a report.json. Default: the qametrics_baseline ini value."
-        ),
-    )
-    parser.addini("qametrics_history", default="", help="See --qametrics-history.")
-    parser.addini("qametrics_baseline", default="", help="See --qametrics-baseline.")
-    parser.addini("qametrics_report_dir", default="", help="See --qametrics-report-dir.")
-    parser.addini("qametrics_formats", default="", help="See --qametrics-formats.")
-    parser.addini(
-        "qametrics_slo",
-        type="linelist",
-        default=[],
-        help=(
-            "Session-wide SLOs, one per line, e.g. 'latency[operation=checkout].p95 <= 500ms' "
-            "or 'latency.error_rate <= 0.01 severity=warn min_samples=50'."
-        ),
-    )
-    parser.addini("qametrics_gate", default="", help="enforce, warn or off; see --qametrics-gate.")
-    parser.addini(
-        "qametrics_no_data",
-        default="fail",
-        help="How an SLO with no (or too few) samples counts: fail (default), warn or pass.",
-    )
-    parser.addini(
-        "qametrics_token_prices",
-        type="linelist",
-        default=[],
-        help=(
-            "USD prices per million tokens, one model per line, e.g. "
-            "'gpt-4o input=2.50 output=10.00'; metrics.record_tokens() then records cost_usd."
-        ),
-    )
-    parser.addini(
-        "qametrics_exact_samples",
-        default="1000000",
-        help=(
-            "Samples kept exactly per series and process; past that a series folds into a "
-            "histogram whose percentiles are within 0.5% (count, mean, min, max stay exact)."
-        ),
-    )
-    parser.addini(
-        "qametrics_inconclusive",
-        default="warn",
-        help=(
-            "How an SLO with confidence= whose interval straddles the threshold counts: "
-            "warn (default), fail (pass only on demonstrated compliance) or pass (fail only on "
-            "a demonstrated breach)."
-        ),
-    )
-    parser.addini(
-        "qametrics_percentile",
-        default="nearest-rank",
-        help=(
-            "Percentile definition: nearest-rank (default; always an observed sample, so "
-            "'p95 <= T' means at least 95% of samples are <= T) or linear (numpy's default, k6's)."
-        ),
-    )
+    add_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from pytest_qametrics.history.records import Confusion, Histogram, SeriesKey
+from pytest_qametrics.judge.baseline import Baseline, Confusion, SeriesData, SeriesKey
 from pytest_qametrics.judge.series import (
     ALL_OPERATIONS,
     CALL_DURATIONS,
@@ -22,21 +22,12 @@ if TYPE_CHECKING:
     from pytest_qametrics.history.store import HistoryStore
 
 __all__ = [
-    "NO_BASELINE",
-    "Baseline",
     "BaselineError",
     "BaselineRef",
-    "SeriesData",
     "baseline_from_report",
     "baseline_from_store",
     "parse_baseline_ref",
 ]
-
-#: Why a regression key has nothing to compare with when no history and no baseline are set.
-NO_BASELINE = (
-    "no baseline to compare with: run once with --qametrics-history=PATH to record one (later "
-    "runs compare with the latest earlier run), or pass --qametrics-baseline=path/to/report.json"
-)
 
 
 class BaselineError(ValueError):
@@ -68,35 +59,6 @@ def parse_baseline_ref(text: str, directory: Path, where: str) -> BaselineRef:
             f"(looked for {path})"
         )
     return BaselineRef("report", path=path)
-
-
-@dataclass(frozen=True, slots=True)
-class SeriesData:
-    """What the baseline knows about one series."""
-
-    stats: dict[str, float]
-    histogram: Histogram | None = None
-    confusion: Confusion | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Baseline:
-    """The statistics (and, from a history file, histograms) of the run compared with."""
-
-    #: How the summary names it: ``run 17`` or ``report.json at PATH``.
-    label: str
-    series: dict[SeriesKey, SeriesData] = field(default_factory=dict)
-    #: Why there is no baseline run; empty when there is one.
-    missing: str = ""
-
-    @classmethod
-    def absent(cls, why: str) -> Baseline:
-        """No baseline, and the sentence that says why and how to get one."""
-        return cls(label="-", missing=why)
-
-    def lookup(self, key: SeriesKey) -> SeriesData | None:
-        """The baseline's series ``key``, or None when it was not recorded."""
-        return self.series.get(key)
 
 
 def _with_pooled_aliases(

@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pytest_qametrics.history.baseline import SeriesData
 from pytest_qametrics.history.chart import line_chart
-from pytest_qametrics.history.records import SeriesKey
 from pytest_qametrics.history.store import HistoryError, HistoryStore
-from pytest_qametrics.judge.regression import assess, shown
+from pytest_qametrics.judge.baseline import SeriesData, SeriesKey
+from pytest_qametrics.judge.regression import Regression, assess, shown
 from pytest_qametrics.judge.series import trend_key
 from pytest_qametrics.judge.significance import DEFAULT_SIGNIFICANCE
 from pytest_qametrics.samples.artifact import write_atomic
@@ -194,15 +193,40 @@ def _comparable(tracker: str, statistics: Sequence[str], wanted: Sequence[str]) 
     return [s for s in statistics if s + REGRESSION_SUFFIX in table and (not wanted or s in wanted)]
 
 
+Row = tuple[str, str, str, str, str, str, str]
+
+
 def _compare(args: argparse.Namespace) -> int:
     if not 0.5 < args.confidence < 1:
         raise CommandError(f"--confidence must be between 0.5 and 1, not {args.confidence}")
+    with HistoryStore(args.path, create=False) as store:
+        then_all, now_all = (_run_series(store, run, args.path) for run in (args.run_a, args.run_b))
+    rows, regressed = _comparison_rows(args, then_all, now_all)
+    if not rows:
+        raise CommandError(
+            f"runs {args.run_a} and {args.run_b} have no comparable statistic in common"
+        )
+    header = ("series", "statistic", f"run {args.run_a}", f"run {args.run_b}", "change", "p")
+    for line in _table((*header, "verdict"), rows):
+        print(line)
+    level = f"{args.confidence:.0%}"
+    print(
+        f"qametrics history: {regressed} of {len(rows)} statistics regressed "
+        f"(significant at {level} and beyond the tolerance)"
+    )
+    return EXIT_FAILED if regressed and args.fail_on_regression else EXIT_OK
+
+
+def _comparison_rows(
+    args: argparse.Namespace,
+    then_all: dict[SeriesKey, SeriesData],
+    now_all: dict[SeriesKey, SeriesData],
+) -> tuple[list[Row], int]:
+    """One table row per statistic the two runs share, and how many of them regressed."""
     tolerances = _tolerances(args.tolerance)
     wanted_series = {parse_series(s) for s in args.series}
-    with HistoryStore(args.path, create=False) as store:
-        sides = [_run_series(store, run_id, args.path) for run_id in (args.run_a, args.run_b)]
-    then_all, now_all = sides
-    rows, regressed = [], 0
+    rows: list[Row] = []
+    regressed = 0
     for key in sorted(set(then_all) & set(now_all)):
         if wanted_series and key not in wanted_series:
             continue
@@ -213,50 +237,33 @@ def _compare(args: argparse.Namespace) -> int:
             judged = assess(
                 key[1], statistic, now, then, tolerance, args.confidence, f"run {args.run_a}"
             )
-            regression = judged.regression
-            status = {"fail": "REGRESSED", "pass": "ok", "no_data": "untested"}[judged.status]
             regressed += judged.status == "fail"
-            if regression is None:
-                rows.append(("/".join(key), statistic, "-", "-", "-", "-", status))
-                continue
-            change = (
-                f"{regression.change:+.1%}"
-                if regression.relative
-                else shown(regression.change, key[1], statistic, signed=True)
-            )
-            p = "-" if regression.p_value is None else f"{regression.p_value:.2g}"
-            rows.append(
-                (
-                    "/".join(key),
-                    statistic,
-                    shown(regression.previous, key[1], statistic),
-                    shown(regression.current, key[1], statistic),
-                    change,
-                    p,
-                    status,
-                )
-            )
-    if not rows:
-        raise CommandError(
-            f"runs {args.run_a} and {args.run_b} have no comparable statistic in common"
-        )
-    header = (
-        "series",
-        "statistic",
-        f"run {args.run_a}",
-        f"run {args.run_b}",
-        "change",
-        "p",
-        "verdict",
+            rows.append(_comparison_row(key, statistic, judged.status, judged.regression))
+    return rows, regressed
+
+
+def _comparison_row(
+    key: SeriesKey, statistic: str, status: str, regression: Regression | None
+) -> Row:
+    shown_status = {"fail": "REGRESSED", "pass": "ok", "no_data": "untested"}[status]
+    if regression is None:
+        return ("/".join(key), statistic, "-", "-", "-", "-", shown_status)
+    tracker = key[1]
+    change = (
+        f"{regression.change:+.1%}"
+        if regression.relative
+        else shown(regression.change, tracker, statistic, signed=True)
     )
-    for line in _table(header, rows):
-        print(line)
-    level = f"{args.confidence:.0%}"
-    print(
-        f"qametrics history: {regressed} of {len(rows)} statistics regressed "
-        f"(significant at {level} and beyond the tolerance)"
+    p = "-" if regression.p_value is None else f"{regression.p_value:.2g}"
+    return (
+        "/".join(key),
+        statistic,
+        shown(regression.previous, tracker, statistic),
+        shown(regression.current, tracker, statistic),
+        change,
+        p,
+        shown_status,
     )
-    return EXIT_FAILED if regressed and args.fail_on_regression else EXIT_OK
 
 
 def _run_series(store: HistoryStore, run_id: int, path: Path) -> dict[SeriesKey, SeriesData]:

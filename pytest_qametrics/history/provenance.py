@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_qametrics import __version__
+from pytest_qametrics.version import __version__
 
 __all__ = ["GIT_TIMEOUT", "Provenance", "provenance"]
 

@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 
 from pytest_qametrics.history.baseline import (
-    Baseline,
     BaselineError,
     BaselineRef,
     baseline_from_report,
@@ -17,15 +16,9 @@ from pytest_qametrics.history.baseline import (
     parse_baseline_ref,
 )
 from pytest_qametrics.history.provenance import Provenance, provenance
-from pytest_qametrics.history.records import (
-    Confusion,
-    Histogram,
-    RunFacts,
-    RunRecord,
-    SeriesKey,
-    VerdictRow,
-)
+from pytest_qametrics.history.records import RunFacts, RunRecord, VerdictRow
 from pytest_qametrics.history.store import HistoryError, HistoryStore
+from pytest_qametrics.judge.baseline import Baseline, Confusion, Histogram, SeriesKey
 from pytest_qametrics.judge.evaluation import Verdict
 from pytest_qametrics.judge.observations import ClassView, observe
 from pytest_qametrics.judge.series import (

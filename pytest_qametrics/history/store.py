@@ -13,17 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from pytest_qametrics.history.records import (
-    Confusion,
-    Histogram,
-    RunFacts,
-    RunRecord,
-    RunRow,
-    SeriesKey,
-    TrendPoint,
-    VerdictRow,
-)
+from pytest_qametrics.history.records import RunFacts, RunRecord, RunRow, TrendPoint, VerdictRow
 from pytest_qametrics.history.schema import HistoryError, migrate
+from pytest_qametrics.judge.baseline import Confusion, Histogram, SeriesKey
 
 __all__ = ["BUSY_TIMEOUT", "HistoryError", "HistoryStore"]
 
@@ -114,16 +106,7 @@ class HistoryStore:
             cursor = self._db.execute(
                 "INSERT INTO runs (started, exit_status, duration, git_commit, git_branch, host, "
                 "python, plugin_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    facts.started,
-                    facts.exit_status,
-                    _finite(facts.duration),
-                    facts.git_commit,
-                    facts.git_branch,
-                    facts.host,
-                    facts.python,
-                    facts.plugin_version,
-                ),
+                _run_values(facts),
             )
             run_id = int(cursor.lastrowid or 0)
             self._db.executemany(
@@ -149,24 +132,7 @@ class HistoryStore:
             )
             self._db.executemany(
                 "INSERT INTO slo_verdicts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        run_id,
-                        position,
-                        v.scope,
-                        v.tracker,
-                        v.name,
-                        v.statistic,
-                        v.part,
-                        v.comparison,
-                        v.threshold,
-                        _finite(v.observed),
-                        v.n,
-                        v.verdict,
-                        v.reason,
-                    )
-                    for position, v in enumerate(record.verdicts)
-                ],
+                _verdict_rows(run_id, record.verdicts),
             )
         return run_id
 
@@ -325,6 +291,40 @@ def _explain(path: Path, err: sqlite3.Error) -> str:
     if "locked" in str(err) or "busy" in str(err):
         return f"{path} stayed locked by another process for {BUSY_TIMEOUT:g} s: {err}"
     return f"cannot use the history file {path}: {err}"
+
+
+def _run_values(facts: RunFacts) -> tuple[Any, ...]:
+    return (
+        facts.started,
+        facts.exit_status,
+        _finite(facts.duration),
+        facts.git_commit,
+        facts.git_branch,
+        facts.host,
+        facts.python,
+        facts.plugin_version,
+    )
+
+
+def _verdict_rows(run_id: int, verdicts: tuple[VerdictRow, ...]) -> list[tuple[Any, ...]]:
+    return [
+        (
+            run_id,
+            position,
+            v.scope,
+            v.tracker,
+            v.name,
+            v.statistic,
+            v.part,
+            v.comparison,
+            v.threshold,
+            _finite(v.observed),
+            v.n,
+            v.verdict,
+            v.reason,
+        )
+        for position, v in enumerate(verdicts)
+    ]
 
 
 def _histogram_row(run_id: int, key: SeriesKey, h: Histogram) -> tuple[Any, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from pytest_qametrics.history.baseline import Baseline
+from pytest_qametrics.judge.baseline import Baseline
 from pytest_qametrics.judge.observations import Observation, observe, selection, slice_names
 from pytest_qametrics.judge.regression import Regression, judge_regression
 from pytest_qametrics.judge.uncertainty import (

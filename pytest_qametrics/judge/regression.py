@@ -8,8 +8,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from pytest_qametrics.history.baseline import NO_BASELINE, Baseline, SeriesData
-from pytest_qametrics.history.records import Confusion
+from pytest_qametrics.judge.baseline import NO_BASELINE, Baseline, Confusion, SeriesData
 from pytest_qametrics.judge.observations import Observation
 from pytest_qametrics.judge.series import numeric_stats, observation_histogram, series_key
 from pytest_qametrics.judge.significance import (

@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_qametrics.history.records import Histogram, SeriesKey
+from pytest_qametrics.judge.baseline import Histogram, SeriesKey
 from pytest_qametrics.judge.observations import FROM_CALLS, Observation
 from pytest_qametrics.slo.catalogue import REGRESSION_SUFFIX
 from pytest_qametrics.slo.spec import SloSpec

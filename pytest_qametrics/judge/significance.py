@@ -10,7 +10,7 @@ from statistics import NormalDist
 import numpy as np
 import numpy.typing as npt
 
-from pytest_qametrics.history.records import Confusion, Histogram
+from pytest_qametrics.judge.baseline import Confusion, Histogram
 from pytest_qametrics.judge.uncertainty import confusion_statistic
 from pytest_qametrics.stats.intervals import DEFAULT_SEED
 from pytest_qametrics.stats.loghist import RELATIVE_ERROR

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from pytest_qametrics import __version__
 from pytest_qametrics.judge.evaluation import Outcome, Verdict
 from pytest_qametrics.judge.observations import FROM_CALLS, FROM_SAMPLES
 from pytest_qametrics.report.distribution import distribution
@@ -25,6 +24,7 @@ from pytest_qametrics.stats.percentiles import PercentileMethod
 from pytest_qametrics.trackers.accuracy import summarize_accuracy
 from pytest_qametrics.trackers.custom_metrics import summarize_metric
 from pytest_qametrics.trackers.escalation import summarize_escalation
+from pytest_qametrics.version import __version__
 
 __all__ = ["ALL_OPERATIONS", "CALL_DURATIONS", "SCHEMA_VERSION", "RunInfo", "build_report"]
 

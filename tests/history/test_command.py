@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from pytest_qametrics.history.command import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main, parse_series
-from pytest_qametrics.history.records import Histogram, RunFacts, RunRecord, VerdictRow
+from pytest_qametrics.history.records import RunFacts, RunRecord, VerdictRow
 from pytest_qametrics.history.store import HistoryStore
+from pytest_qametrics.judge.baseline import Histogram
 
 CHECKOUT = ("session", "latency", "checkout")
 SEARCH = ("session", "latency", "search")

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pytest_qametrics.history.baseline import Baseline, SeriesData, baseline_from_report
+from pytest_qametrics.history.baseline import baseline_from_report
+from pytest_qametrics.judge.baseline import Baseline, SeriesData
 from pytest_qametrics.judge.evaluation import Verdict, evaluate, gate_outcome
 from pytest_qametrics.judge.observations import observe
 from pytest_qametrics.judge.regression import series_of

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pytest_qametrics.history.records import Confusion, Histogram
+from pytest_qametrics.judge.baseline import Confusion, Histogram
 from pytest_qametrics.judge.significance import (
     confusion_bootstrap,
     quantile_bootstrap,

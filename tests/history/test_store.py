@@ -12,15 +12,10 @@ import numpy as np
 import pytest
 
 from pytest_qametrics.history.baseline import BaselineRef, baseline_from_store
-from pytest_qametrics.history.records import (
-    Confusion,
-    Histogram,
-    RunFacts,
-    RunRecord,
-    VerdictRow,
-)
+from pytest_qametrics.history.records import RunFacts, RunRecord, VerdictRow
 from pytest_qametrics.history.schema import APPLICATION_ID, SCHEMA_VERSION
 from pytest_qametrics.history.store import HistoryError, HistoryStore
+from pytest_qametrics.judge.baseline import Confusion, Histogram
 
 KEY = ("session", "latency", "checkout")
 
@@ -222,7 +217,9 @@ _WRITER = textwrap.dedent(
 
     import numpy as np
 
-    from pytest_qametrics.history.records import Histogram, RunFacts, RunRecord
+    from pytest_qametrics.history.records import RunFacts, RunRecord
+
+    from pytest_qametrics.judge.baseline import Histogram
     from pytest_qametrics.history.store import HistoryStore
 
     path, name, runs = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])

@@ -1,0 +1,138 @@
+"""The command-line options and ini keys of the plugin, declared as one table each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pytest
+
+from pytest_qametrics.judge.evaluation import GATES
+
+__all__ = ["INI_KEYS", "OPTIONS", "IniKey", "Option", "add_options"]
+
+GROUP = ("qametrics", "QA metrics and SLO gating (pytest-qametrics)")
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One ``--qametrics-*`` command-line option; ``extra`` goes to ``addoption`` as it is."""
+
+    flag: str
+    help: str
+    metavar: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class IniKey:
+    """One ``qametrics_*`` ini key."""
+
+    name: str
+    help: str
+    default: Any = ""
+    type: Literal["linelist", "args", "bool", "paths"] | None = None
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "--qametrics-gate",
+        "What a breached SLO does: 'enforce' turns a passing run into exit code 1, 'warn' "
+        "reports the breach and keeps the exit code, 'off' skips SLO evaluation. "
+        "Default: the qametrics_gate ini value, else enforce.",
+        extra={"choices": GATES},
+    ),
+    Option(
+        "--qametrics-report",
+        "Write the reports (report.html, report.json, slos.csv, series.csv) and the "
+        "mergeable data artifact qametrics-data.json into the report directory.",
+        extra={"action": "store_true", "default": False},
+    ),
+    Option(
+        "--qametrics-report-dir",
+        "Directory for the reports, relative to the directory pytest was started in. "
+        "Default: the qametrics_report_dir ini value, else qametrics-report.",
+        metavar="DIR",
+    ),
+    Option(
+        "--qametrics-formats",
+        "Comma-separated report formats out of html,json,csv. Default: all three.",
+        metavar="LIST",
+    ),
+    Option(
+        "--qametrics-history",
+        "Append this run (statistics, histograms, verdicts) to the SQLite history file PATH, "
+        "relative to the directory pytest was started in; regression keys such as "
+        "p95_regression='10%' then compare with the latest earlier run. "
+        "Default: the qametrics_history ini value (relative to the rootdir).",
+        metavar="PATH",
+    ),
+    Option(
+        "--qametrics-baseline",
+        "What regression keys compare with: 'last' (the default with a history file: the "
+        "latest earlier run on this git branch), a run id of the history file, or the path "
+        "of a report.json. Default: the qametrics_baseline ini value.",
+        metavar="REF",
+    ),
+)
+
+INI_KEYS: tuple[IniKey, ...] = (
+    IniKey("qametrics_history", "See --qametrics-history."),
+    IniKey("qametrics_baseline", "See --qametrics-baseline."),
+    IniKey("qametrics_report_dir", "See --qametrics-report-dir."),
+    IniKey("qametrics_formats", "See --qametrics-formats."),
+    IniKey(
+        "qametrics_slo",
+        "Session-wide SLOs, one per line, e.g. 'latency[operation=checkout].p95 <= 500ms' "
+        "or 'latency.error_rate <= 0.01 severity=warn min_samples=50'.",
+        default=[],
+        type="linelist",
+    ),
+    IniKey("qametrics_gate", "enforce, warn or off; see --qametrics-gate."),
+    IniKey(
+        "qametrics_no_data",
+        "How an SLO with no (or too few) samples counts: fail (default), warn or pass.",
+        default="fail",
+    ),
+    IniKey(
+        "qametrics_token_prices",
+        "USD prices per million tokens, one model per line, e.g. "
+        "'gpt-4o input=2.50 output=10.00'; metrics.record_tokens() then records cost_usd.",
+        default=[],
+        type="linelist",
+    ),
+    IniKey(
+        "qametrics_exact_samples",
+        "Samples kept exactly per series and process; past that a series folds into a "
+        "histogram whose percentiles are within 0.5% (count, mean, min, max stay exact).",
+        default="1000000",
+    ),
+    IniKey(
+        "qametrics_inconclusive",
+        "How an SLO with confidence= whose interval straddles the threshold counts: "
+        "warn (default), fail (pass only on demonstrated compliance) or pass (fail only on "
+        "a demonstrated breach).",
+        default="warn",
+    ),
+    IniKey(
+        "qametrics_percentile",
+        "Percentile definition: nearest-rank (default; always an observed sample, so "
+        "'p95 <= T' means at least 95% of samples are <= T) or linear (numpy's default, k6's).",
+        default="nearest-rank",
+    ),
+)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Declare every option (in the ``qametrics`` help group) and every ini key."""
+    group = parser.getgroup(*GROUP)
+    for option in OPTIONS:
+        extra = {"default": None, **option.extra}
+        if option.metavar is not None:
+            extra["metavar"] = option.metavar
+        group.addoption(option.flag, help=option.help, **extra)
+    for key in INI_KEYS:
+        if key.type is None:
+            parser.addini(key.name, help=key.help, default=key.default)
+        else:
+            parser.addini(key.name, help=key.help, default=key.default, type=key.type)
