@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pytest_qametrics.history import command as history_command
+from pytest_qametrics.history.errors import HistoryError
+from pytest_qametrics.history.period import PeriodError, parse_age, period_report
 from pytest_qametrics.judge.evaluation import GATES, POLICIES, evaluate, gate_outcome
 from pytest_qametrics.report.files import ReportError, load_report, render_csv, write_reports
 from pytest_qametrics.report.formats import FORMATS
@@ -16,6 +18,7 @@ from pytest_qametrics.report.html import render_html
 from pytest_qametrics.report.markdown import markdown_summary
 from pytest_qametrics.report.model import RunInfo, build_report
 from pytest_qametrics.report.terminal import plural, summary_lines
+from pytest_qametrics.report.weekly import weekly_html, weekly_markdown
 from pytest_qametrics.samples.artifact import (
     ARTIFACT_NAME,
     ArtifactError,
@@ -149,9 +152,34 @@ def merge(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def history_report(args: argparse.Namespace) -> int:
+    """Run ``qametrics history report``: the period's data from history/, rendered by report/."""
+    if not (args.html or args.markdown):
+        raise ReportError("say what to write: --html FILE and/or --markdown FILE")
+    since = parse_age(args.since, "--since")
+    with history_command.open_history(args.path) as store:
+        data = period_report(store, since, args.branch)
+    outputs = [(args.html, weekly_html), (args.markdown, weekly_markdown)]
+    written = []
+    for path, render_page in outputs:
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, render_page(data))
+            written.append(str(path))
+    period = data["period"]
+    print(f"qametrics history report: {period['runs']} runs; wrote {', '.join(written)}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``qametrics`` console script."""
     args = _parser().parse_args(argv)
+    if args.verb == "history" and args.history_verb == "report":
+        try:
+            return history_report(args)
+        except (HistoryError, PeriodError, ReportError, OSError) as err:
+            print(f"qametrics history report: error: {err}", file=sys.stderr)
+            return EXIT_USAGE
     if args.verb == "history":
         return history_command.run(args)  # prints its own errors; returns 0, 1 or 2
     try:

@@ -1,4 +1,4 @@
-"""``qametrics history``: list the runs of a history file, show a trend, compare two runs."""
+"""``qametrics history``: list, chart, compare, prune and export the runs of a history."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from pytest_qametrics.history.chart import line_chart
+from pytest_qametrics.history.period import PeriodError, parse_age
 from pytest_qametrics.history.store import HistoryError, HistoryStore
+from pytest_qametrics.history.target import parse_target
+from pytest_qametrics.history.upkeep import export, prune
 from pytest_qametrics.judge.baseline import SeriesData, SeriesKey
 from pytest_qametrics.judge.regression import Regression, assess, shown
 from pytest_qametrics.judge.series import trend_key
@@ -22,28 +25,36 @@ __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "add_parser", "main", "parse_
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _TRACKERS = tuple(TRACKERS)
+_WHERE = "The history: an SQLite file, a postgresql:// URL or a service=NAME string."
 
 
 class CommandError(ValueError):
     """A command-line value that cannot be used."""
 
 
+def open_history(text: str) -> HistoryStore:
+    """The history a command names: an existing file or a server (created there if new)."""
+    return HistoryStore(parse_target(text), create=False)
+
+
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``history`` verb and its own verbs to the ``qametrics`` sub-parsers."""
     history: argparse.ArgumentParser = subparsers.add_parser(
         "history",
-        help="List, chart and compare the runs of a --qametrics-history file.",
+        help="List, chart, compare, prune, export and report the runs of a history.",
         description=(
-            "Read the SQLite history file that pytest --qametrics-history=PATH appends to: list "
-            "its runs, show how one statistic of one series moved, or compare two runs."
+            "Read the history that pytest --qametrics-history=PATH_OR_URL appends to (an "
+            "SQLite file or a postgresql:// URL): list its runs, show how one statistic of one "
+            "series moved, compare two runs, prune old runs, export series, or write the "
+            "weekly report."
         ),
     )
     verbs = history.add_subparsers(dest="history_verb", required=True)
     listing = verbs.add_parser("list", help="List the runs, newest last.")
-    listing.add_argument("path", type=Path, help="The history file.")
+    listing.add_argument("path", help=_WHERE)
     listing.add_argument("--last", type=int, metavar="N", help="Only the N most recent runs.")
     trend = verbs.add_parser("trend", help="One statistic of one series over the runs.")
-    trend.add_argument("path", type=Path, help="The history file.")
+    trend.add_argument("path", help=_WHERE)
     trend.add_argument(
         "--series",
         required=True,
@@ -54,6 +65,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     trend.add_argument("--last", type=int, default=20, metavar="N", help="Runs shown (20).")
     trend.add_argument("--branch", help="Only runs of this git branch.")
     trend.add_argument("--chart", type=Path, metavar="FILE", help="Also write an SVG chart.")
+    _add_compare(verbs)
+    _add_upkeep(verbs)
+    _add_report(verbs)
+    return history
+
+
+def _add_compare(verbs: Any) -> None:
     comparing = verbs.add_parser(
         "compare",
         help="Compare two runs series by series, with significance.",
@@ -65,7 +83,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             "its own test, so restrict --series and --statistic to what you gate on."
         ),
     )
-    comparing.add_argument("path", type=Path, help="The history file.")
+    comparing.add_argument("path", help=_WHERE)
     comparing.add_argument("run_a", type=int, help="The baseline run id.")
     comparing.add_argument("run_b", type=int, help="The run compared with it.")
     comparing.add_argument(
@@ -85,7 +103,64 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     comparing.add_argument(
         "--fail-on-regression", action="store_true", help="Exit 1 when a statistic regressed."
     )
-    return history
+
+
+def _add_upkeep(verbs: Any) -> None:
+    pruning = verbs.add_parser(
+        "prune",
+        help="Delete old runs with everything recorded with them.",
+        description=(
+            "Delete the runs beyond the N most recent (--keep-last N) or those started longer "
+            "ago than an age such as 90d, 12w or 36h (--older-than), atomically. --dry-run only "
+            "lists what would go."
+        ),
+    )
+    pruning.add_argument("path", help=_WHERE)
+    which = pruning.add_mutually_exclusive_group(required=True)
+    which.add_argument("--keep-last", type=int, metavar="N", help="Keep the N newest runs.")
+    which.add_argument("--older-than", metavar="AGE", help="Delete runs older than AGE (90d).")
+    pruning.add_argument(
+        "--dry-run", action="store_true", help="Say what would be deleted; delete nothing."
+    )
+    exporting = verbs.add_parser(
+        "export",
+        help="Write series statistics over the runs as CSV or JSON.",
+        description=(
+            "Write the statistics of one or more series over the runs, one row per run, "
+            "series and statistic, for spreadsheets and notebooks. Without --series and "
+            "--statistic every stored statistic is written."
+        ),
+    )
+    exporting.add_argument("path", help=_WHERE)
+    exporting.add_argument(
+        "--series", action="append", default=[], metavar="SCOPE/TRACKER/NAME", help="Repeatable."
+    )
+    exporting.add_argument("--statistic", action="append", default=[], help="Repeatable.")
+    exporting.add_argument("--branch", help="Only runs of this git branch.")
+    exporting.add_argument("--last", type=int, metavar="N", help="Only the N most recent runs.")
+    exporting.add_argument("--format", choices=("csv", "json"), default="csv", help="csv or json.")
+    exporting.add_argument(
+        "--output", type=Path, metavar="FILE", help="Write here instead of standard output."
+    )
+
+
+def _add_report(verbs: Any) -> None:
+    weekly = verbs.add_parser(
+        "report",
+        help="Write the report of a period (a week by default) with recommendations.",
+        description=(
+            "Summarise the runs of a period against the period before it: key metrics with "
+            "their change and significance, SLO breaches, the top regressions, cost per run and "
+            "per model, flaky SLOs and recommendations, as HTML and/or Markdown."
+        ),
+    )
+    weekly.add_argument("path", help=_WHERE)
+    weekly.add_argument(
+        "--since", default="7d", metavar="AGE", help="The period: the last AGE (7d, 2w, 36h)."
+    )
+    weekly.add_argument("--branch", help="Only runs of this git branch.")
+    weekly.add_argument("--html", type=Path, metavar="FILE", help="Write the HTML page here.")
+    weekly.add_argument("--markdown", type=Path, metavar="FILE", help="Write Markdown here.")
 
 
 def parse_series(text: str) -> SeriesKey:
@@ -116,11 +191,11 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def _list(args: argparse.Namespace) -> int:
-    with HistoryStore(args.path, create=False) as store:
+    with open_history(args.path) as store:
         runs = store.runs(last=args.last)
         counts = store.verdict_counts()
     if not runs:
-        print(f"{args.path}: no runs yet")
+        print(f"{store.path}: no runs yet")
         return EXIT_OK
     rows = []
     for run in runs:
@@ -145,11 +220,13 @@ def _list(args: argparse.Namespace) -> int:
 
 def _trend(args: argparse.Namespace) -> int:
     key = parse_series(args.series)
-    with HistoryStore(args.path, create=False) as store:
+    with open_history(args.path) as store:
         points = store.trend(key, args.statistic, args.last, args.branch)
     name = trend_key(key, args.statistic)
     if not points:
-        raise CommandError(f"{args.path} has no {args.statistic} of the series {args.series!r}")
+        raise CommandError(
+            f"{parse_target(args.path)} has no {args.statistic} of the series {args.series!r}"
+        )
 
     def show(value: float) -> str:
         return shown(value, key[1], args.statistic)
@@ -199,8 +276,8 @@ Row = tuple[str, str, str, str, str, str, str]
 def _compare(args: argparse.Namespace) -> int:
     if not 0.5 < args.confidence < 1:
         raise CommandError(f"--confidence must be between 0.5 and 1, not {args.confidence}")
-    with HistoryStore(args.path, create=False) as store:
-        then_all, now_all = (_run_series(store, run, args.path) for run in (args.run_a, args.run_b))
+    with open_history(args.path) as store:
+        then_all, now_all = (_run_series(store, run) for run in (args.run_a, args.run_b))
     rows, regressed = _comparison_rows(args, then_all, now_all)
     if not rows:
         raise CommandError(
@@ -266,7 +343,8 @@ def _comparison_row(
     )
 
 
-def _run_series(store: HistoryStore, run_id: int, path: Path) -> dict[SeriesKey, SeriesData]:
+def _run_series(store: HistoryStore, run_id: int) -> dict[SeriesKey, SeriesData]:
+    path = store.path
     if store.run(run_id) is None:
         raise CommandError(
             f"run {run_id} is not in {path}; 'qametrics history list {path}' shows the runs"
@@ -278,12 +356,38 @@ def _run_series(store: HistoryStore, run_id: int, path: Path) -> dict[SeriesKey,
     }
 
 
+def _prune(args: argparse.Namespace) -> int:
+    if args.keep_last is not None and args.keep_last < 0:
+        raise CommandError(f"--keep-last must be 0 or more, not {args.keep_last}")
+    age = parse_age(args.older_than, "--older-than") if args.older_than else None
+    with open_history(args.path) as store:
+        for line in prune(store, args.keep_last, age, args.dry_run):
+            print(line)
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    if args.last is not None and args.last < 1:
+        raise CommandError(f"--last must be 1 or more, not {args.last}")
+    series = [parse_series(s) for s in args.series]
+    with open_history(args.path) as store:
+        text, rows = export(store, series, args.statistic, args.branch, args.last, args.format)
+    if args.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(args.output, text)
+    print(f"qametrics history export: wrote {rows} rows to {args.output}")
+    return EXIT_OK
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``qametrics history VERB``; return the exit code (2 on an unusable file or value)."""
-    verbs = {"list": _list, "trend": _trend, "compare": _compare}
+    verbs = {"list": _list, "trend": _trend, "compare": _compare, "prune": _prune}
+    verbs["export"] = _export
     try:
         return verbs[args.history_verb](args)
-    except (HistoryError, CommandError, OSError) as err:
+    except (HistoryError, CommandError, PeriodError, OSError) as err:
         print(f"qametrics history {args.history_verb}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pytest_qametrics.judge.baseline import Confusion, Histogram, SeriesKey
 
@@ -46,6 +46,8 @@ class VerdictRow:
     n: int
     verdict: str
     reason: str
+    #: the sample size that would decide an inconclusive verdict, when it was known
+    needed: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +71,5 @@ class RunRecord:
     histograms: dict[SeriesKey, Histogram]
     confusions: dict[SeriesKey, Confusion]
     verdicts: tuple[VerdictRow, ...] = ()
+    #: latency series -> error message -> how many calls failed with it
+    errors: dict[SeriesKey, dict[str, int]] = field(default_factory=dict)

@@ -1,4 +1,4 @@
-"""A session's use of the history file: the baseline at judging time, then recording the run."""
+"""A session's use of the history: the baseline at judging time, then recording the run."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from pytest_qametrics.history.baseline import (
 from pytest_qametrics.history.provenance import Provenance, provenance
 from pytest_qametrics.history.records import RunFacts, RunRecord, VerdictRow
 from pytest_qametrics.history.store import HistoryError, HistoryStore
+from pytest_qametrics.history.target import HistoryTarget, parse_target
 from pytest_qametrics.judge.baseline import Baseline, Confusion, Histogram, SeriesKey
 from pytest_qametrics.judge.evaluation import Verdict
 from pytest_qametrics.judge.observations import ClassView, observe
@@ -33,10 +34,12 @@ from pytest_qametrics.samples.population import LatencySamples, Population
 from pytest_qametrics.slo.catalogue import regression_base
 from pytest_qametrics.stats.percentiles import PercentileMethod
 
-__all__ = ["TREND_RUNS", "HistoryKeeper", "history_keeper"]
+__all__ = ["COST_METRICS", "TREND_RUNS", "HistoryKeeper", "history_keeper"]
 
 #: How many runs each SLO'd series shows in the report's ``trends``.
 TREND_RUNS = 20
+#: Custom metrics that are also stored per ``model`` tag (``cost_usd[model=gpt-4o]``).
+COST_METRICS = ("cost_usd", "tokens_total")
 
 
 class HistoryKeeper:
@@ -50,12 +53,14 @@ class HistoryKeeper:
 
     def __init__(
         self,
-        path: Path | None,
+        path: HistoryTarget | Path | None,
         ref: BaselineRef | None,
         directory: Path,
         trend_runs: int = TREND_RUNS,
     ) -> None:
-        self.path = path
+        self.target = HistoryTarget("sqlite", path) if isinstance(path, Path) else path
+        #: how messages name the history (a file path, or a server URL without password)
+        self.path = self.target.shown if self.target is not None else None
         self.ref = ref if ref is not None or path is None else BaselineRef("last")
         self.directory = directory
         self.trend_runs = trend_runs
@@ -74,9 +79,9 @@ class HistoryKeeper:
         return self._facts
 
     def _open(self) -> HistoryStore | None:
-        if self._store is None and self.path is not None and not self._broken:
+        if self._store is None and self.target is not None and not self._broken:
             try:
-                self._store = HistoryStore(self.path)
+                self._store = HistoryStore(self.target)
             except HistoryError as err:
                 self._fail(err)
         return self._store
@@ -84,6 +89,8 @@ class HistoryKeeper:
     def _fail(self, err: BaseException) -> None:
         self._broken = True
         text = str(err) if isinstance(err, HistoryError) else f"{type(err).__name__}: {err}"
+        if self.target is not None:
+            text = self.target.hide(text)
         self.problems.append(
             f"qametrics history: {text}; the run was not recorded (its reports and exit code "
             f"are as without --qametrics-history)"
@@ -97,12 +104,17 @@ class HistoryKeeper:
             return baseline_from_report(self.ref.path)
         store = self._open()
         if store is None:
-            return Baseline.absent(f"the history file {self.path} could not be read")
+            return Baseline.absent(self._unreadable())
         try:
             return baseline_from_store(store, self.ref, self.facts.git_branch)
         except HistoryError as err:
             self._fail(err)
-            return Baseline.absent(f"the history file {self.path} could not be read")
+            return Baseline.absent(self._unreadable())
+
+    def _unreadable(self) -> str:
+        reason = self.problems[-1].removeprefix("qametrics history: ") if self.problems else ""
+        reason = reason.split("; the run was not recorded")[0]
+        return f"the history {self.path} could not be read" + (f" ({reason})" if reason else "")
 
     def record(
         self,
@@ -127,7 +139,7 @@ class HistoryKeeper:
         scopes: Mapping[str, Population],
         method: PercentileMethod,
     ) -> None:
-        if self.path is None:
+        if self.target is None:
             return
         if not report.get("tests"):
             self.recorded = f"qametrics: no test ran, so the run was not recorded in {self.path}"
@@ -201,6 +213,8 @@ def _report_rows(report: dict[str, Any], scopes: Mapping[str, Population], recor
             hist = _latency_histogram(samples)
             if hist is not None:
                 record.histograms[key] = hist
+            if samples.errors:
+                record.errors[key] = dict(samples.errors)
         details = row.get("details") or {}
         if key[1] == "accuracy" and "confusion_matrix" in details:
             matrix = np.asarray(details["confusion_matrix"], dtype=np.int64)
@@ -214,6 +228,28 @@ class _Draft:
         self.stats: dict[SeriesKey, dict[str, float]] = {}
         self.histograms: dict[SeriesKey, Histogram] = {}
         self.confusions: dict[SeriesKey, Confusion] = {}
+        self.errors: dict[SeriesKey, dict[str, int]] = {}
+
+
+def _cost_rows(scopes: Mapping[str, Population], record: _Draft) -> None:
+    """``cost_usd`` and ``tokens_total`` per ``model`` tag, so reports can sum cost by model."""
+    population = scopes.get("session")
+    if population is None:
+        return
+    models: dict[tuple[str, str], list[float]] = {}
+    for tracker, name, tags in population.columns:
+        if tracker != "metric" or name not in COST_METRICS:
+            continue
+        for tag, value in tags:
+            if tag == "model":
+                pool = population.column_pool("metric", name, ("model", value))
+                values = pool.arrays().get("value", np.empty(0)).astype(np.float64)
+                models[(name, value)] = [float(values.sum()), float(values.size)]
+    for (name, model), (total, count) in sorted(models.items()):
+        record.stats[("session", "metric", f"{name}[model={model}]")] = {
+            "sum": total,
+            "count": count,
+        }
 
 
 def _slo_rows(
@@ -258,6 +294,7 @@ def _verdict_row(verdict: Verdict) -> VerdictRow:
         n=verdict.n,
         verdict=verdict.status,
         reason=verdict.reason,
+        needed=verdict.needed,
     )
 
 
@@ -272,6 +309,7 @@ def _run_record(
     draft = _Draft()
     _report_rows(report, scopes, draft)
     _slo_rows(verdicts, scopes, method, draft)
+    _cost_rows(scopes, draft)
     return RunRecord(
         facts=RunFacts(
             started=str(run["started"]),
@@ -287,6 +325,7 @@ def _run_record(
         histograms=draft.histograms,
         confusions=draft.confusions,
         verdicts=tuple(_verdict_row(v) for v in verdicts),
+        errors=draft.errors,
     )
 
 
@@ -295,8 +334,9 @@ def history_keeper(
 ) -> HistoryKeeper | None:
     """The keeper of a session's settings, or None when neither history nor baseline is set.
 
-    ``history`` and ``baseline`` are relative to ``history_dir`` and ``baseline_dir``; git is
-    asked in ``root``. A baseline that names nothing usable raises BaselineError.
+    ``history`` (a file relative to ``history_dir``, or a PostgreSQL URL or ``service=``
+    string) and ``baseline`` (relative to ``baseline_dir``); git is asked in ``root``.
+    A baseline that names nothing usable raises BaselineError.
     """
     if not history and not baseline:
         return None
@@ -308,5 +348,5 @@ def history_keeper(
                 f"--qametrics-baseline={baseline} names a run of the history file, so it needs "
                 f"--qametrics-history=PATH (or the qametrics_history ini key) too"
             )
-    path = history_dir / history if history else None
-    return HistoryKeeper(path, ref, root)
+    target = parse_target(history, history_dir) if history else None
+    return HistoryKeeper(target, ref, root)

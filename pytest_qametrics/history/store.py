@@ -1,32 +1,54 @@
-"""The SQLite history file: one row per run, its series statistics, histograms and verdicts."""
+"""The history store: one row per run, its series statistics, histograms, errors and verdicts.
+
+One code path for every backend (an SQLite file, a PostgreSQL server): the SQL here is written
+once with ``?`` placeholders; :mod:`pytest_qametrics.history.backends` speaks each dialect.
+"""
 
 from __future__ import annotations
 
 import json
 import math
-import sqlite3
-import time
+import os
 from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import numpy as np
 
+from pytest_qametrics.history.backends import Backend, chunks, open_backend
+from pytest_qametrics.history.errors import HistoryError
 from pytest_qametrics.history.records import RunFacts, RunRecord, RunRow, TrendPoint, VerdictRow
-from pytest_qametrics.history.schema import HistoryError, migrate
+from pytest_qametrics.history.schema import migrate
+from pytest_qametrics.history.target import HistoryTarget, parse_target
 from pytest_qametrics.judge.baseline import Confusion, Histogram, SeriesKey
 
-__all__ = ["BUSY_TIMEOUT", "HistoryError", "HistoryStore"]
+__all__ = ["BUSY_TIMEOUT", "TIMEOUT_VARIABLE", "HistoryError", "HistoryStore", "parse_started"]
 
-#: Seconds a writer waits for another process's write transaction before giving up.
+#: Seconds a writer waits for another process's write transaction (or a migration) by default.
 BUSY_TIMEOUT = 30.0
+#: The environment variable that overrides BUSY_TIMEOUT (seconds).
+TIMEOUT_VARIABLE = "QAMETRICS_HISTORY_TIMEOUT"
 _FIT_AS_BASELINE = (
     "exit_status IN (0, 1) AND NOT EXISTS (SELECT 1 FROM slo_verdicts v WHERE v.run_id = runs.id "
     "AND v.verdict = 'fail' AND v.statistic LIKE '%!_regression' ESCAPE '!')"
 )
 _RUN_COLUMNS = (
     "id, started, exit_status, duration, git_commit, git_branch, host, python, plugin_version"
+)
+#: The tables whose rows belong to one run (deleted with it, also where cascades are off).
+_RUN_TABLES = (
+    "slo_verdicts",
+    "series_stats",
+    "series_histograms",
+    "series_confusion",
+    "series_errors",
+)
+_VERDICT_COLUMNS = (
+    "scope, tracker, name, statistic, part, comparison, threshold, observed, n, verdict, "
+    "reason, needed"
 )
 
 
@@ -40,32 +62,54 @@ def _run_row(row: tuple[Any, ...]) -> RunRow:
     return RunRow(int(run_id), facts)
 
 
-class HistoryStore:
-    """An open history file, migrated to the current schema; use it as a context manager.
+def _timeout() -> float:
+    raw = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+    if not raw:
+        return BUSY_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        raise HistoryError(f"{TIMEOUT_VARIABLE}={raw!r} is not a number of seconds") from None
+    if not value > 0:
+        raise HistoryError(f"{TIMEOUT_VARIABLE}={raw!r} must be more than 0 seconds")
+    return value
 
-    The file is in WAL mode with a busy timeout, so runs finishing at the same moment in
-    several processes (CI jobs sharing a file, xdist-free parallel sessions) queue up and all
-    land. Every read and write raises HistoryError, never a bare sqlite3 error.
+
+def parse_started(text: str) -> datetime | None:
+    """A run's ``started`` time, or None when it is not an ISO 8601 time with a time zone."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _as_target(where: HistoryTarget | Path | str) -> HistoryTarget:
+    if isinstance(where, HistoryTarget):
+        return where
+    return parse_target(str(where)) if isinstance(where, str) else HistoryTarget("sqlite", where)
+
+
+class HistoryStore:
+    """An open history, migrated to the current schema; use it as a context manager.
+
+    ``where`` is a file path (SQLite, in WAL mode with a busy timeout) or a PostgreSQL URL;
+    runs finishing at the same moment in several processes (CI jobs sharing a history) queue
+    up and all land exactly once. Every read and write raises HistoryError, never a driver
+    error, and no message shows a password.
     """
 
-    def __init__(self, path: Path, create: bool = True, timeout: float = BUSY_TIMEOUT) -> None:
-        self.path = path
-        if not create and not path.exists():
-            raise HistoryError(f"there is no history file at {path}")
+    def __init__(
+        self,
+        where: HistoryTarget | Path | str,
+        create: bool = True,
+        timeout: float | None = None,
+    ) -> None:
+        self.target = _as_target(where)
+        self.path = self.target.shown
+        self._db: Backend = open_backend(self.target, create, timeout or _timeout())
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
-        except (OSError, sqlite3.Error) as err:
-            raise HistoryError(f"cannot open the history file {path}: {err}") from None
-        try:
-            self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self._db.execute("PRAGMA foreign_keys = ON")
-            _use_wal(self._db, timeout)
-            with self._transaction():
-                self.migrated_from = migrate(self._db, str(path))
-        except sqlite3.Error as err:
-            self._db.close()
-            raise HistoryError(_explain(path, err)) from None
+            self.migrated_from = migrate(self._db)
         except BaseException:
             self._db.close()
             raise
@@ -82,59 +126,64 @@ class HistoryStore:
         self.close()
 
     def close(self) -> None:
-        """Close the file."""
+        """Close the connection."""
         self._db.close()
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db, self.path)
-
     def _query(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        try:
-            return self._db.execute(sql, parameters).fetchall()
-        except sqlite3.Error as err:
-            raise HistoryError(f"cannot read the history file {self.path}: {err}") from None
+        return self._db.query(sql, parameters)
 
     @property
     def schema_version(self) -> int:
-        """The file's schema version (SCHEMA_VERSION once opened)."""
+        """The history's schema version (SCHEMA_VERSION once opened)."""
         return int(self._query("SELECT version FROM schema_version")[0][0])
 
     def add_run(self, record: RunRecord) -> int:
         """Store one run with everything it measured, atomically; return its id."""
-        facts = record.facts
-        with self._transaction():
-            cursor = self._db.execute(
-                "INSERT INTO runs (started, exit_status, duration, git_commit, git_branch, host, "
-                "python, plugin_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                _run_values(facts),
+        with self._db.transaction():
+            run_id = int(
+                self._query(
+                    "INSERT INTO runs (started, exit_status, duration, git_commit, git_branch, "
+                    "host, python, plugin_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    _run_values(record.facts),
+                )[0][0]
             )
-            run_id = int(cursor.lastrowid or 0)
-            self._db.executemany(
-                "INSERT OR REPLACE INTO series_stats VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (run_id, *key, statistic, value)
-                    for key, values in record.stats.items()
-                    for statistic, value in values.items()
-                    if math.isfinite(value)
-                ],
-            )
-            self._db.executemany(
-                "INSERT OR REPLACE INTO series_histograms VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [_histogram_row(run_id, key, h) for key, h in record.histograms.items()],
-            )
-            self._db.executemany(
-                "INSERT OR REPLACE INTO series_confusion VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (run_id, *key, json.dumps(list(c.labels)), json.dumps(c.matrix.tolist()))
-                    for key, c in record.confusions.items()
-                ],
-            )
-            self._db.executemany(
-                "INSERT INTO slo_verdicts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                _verdict_rows(run_id, record.verdicts),
-            )
+            self._add_rows(run_id, record)
         return run_id
+
+    def _add_rows(self, run_id: int, record: RunRecord) -> None:
+        self._db.executemany(
+            "INSERT INTO series_stats VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (run_id, *key, statistic, value)
+                for key, values in record.stats.items()
+                for statistic, value in values.items()
+                if math.isfinite(value)
+            ],
+        )
+        self._db.executemany(
+            "INSERT INTO series_histograms VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [_histogram_row(run_id, key, h) for key, h in record.histograms.items()],
+        )
+        self._db.executemany(
+            "INSERT INTO series_confusion VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (run_id, *key, json.dumps(list(c.labels)), json.dumps(c.matrix.tolist()))
+                for key, c in record.confusions.items()
+            ],
+        )
+        self._db.executemany(
+            "INSERT INTO series_errors VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (run_id, *key, message, int(count))
+                for key, errors in record.errors.items()
+                for message, count in errors.items()
+            ],
+        )
+        self._db.executemany(
+            f"INSERT INTO slo_verdicts (run_id, position, {_VERDICT_COLUMNS}) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _verdict_rows(run_id, record.verdicts),
+        )
 
     def runs(
         self, last: int | None = None, branch: str | None = None, baselines: bool = False
@@ -199,11 +248,21 @@ class HistoryStore:
             for scope, tracker, name, labels, matrix in rows
         }
 
+    def errors(self, run_id: int) -> dict[SeriesKey, dict[str, int]]:
+        """The error messages of every latency series of a run, with their counts."""
+        found: dict[SeriesKey, dict[str, int]] = {}
+        rows = self._query(
+            "SELECT scope, tracker, name, message, count FROM series_errors WHERE run_id = ?",
+            (run_id,),
+        )
+        for scope, tracker, name, message, count in rows:
+            found.setdefault((scope, tracker, name), {})[str(message)] = int(count)
+        return found
+
     def verdicts(self, run_id: int) -> list[VerdictRow]:
         """The SLO verdicts of a run, in the order they were judged."""
         rows = self._query(
-            "SELECT scope, tracker, name, statistic, part, comparison, threshold, observed, n, "
-            "verdict, reason FROM slo_verdicts WHERE run_id = ? ORDER BY position",
+            f"SELECT {_VERDICT_COLUMNS} FROM slo_verdicts WHERE run_id = ? ORDER BY position",
             (run_id,),
         )
         return [VerdictRow(*row) for row in rows]
@@ -230,67 +289,19 @@ class HistoryStore:
         )
         return [TrendPoint(int(r[0]), r[1], float(r[2]), r[3], r[4]) for r in reversed(rows)]
 
-
-class _Transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``: takes the write lock first, so writers queue."""
-
-    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
-        self.db = db
-        self.path = path
-
-    def __enter__(self) -> None:
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as err:
-            raise HistoryError(_explain(self.path, err)) from None
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if kind is not None:
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            if isinstance(error, sqlite3.Error):
-                raise HistoryError(_explain(self.path, error)) from None
-            return
-        try:
-            self.db.execute("COMMIT")
-        except sqlite3.Error as err:
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            raise HistoryError(_explain(self.path, err)) from None
-
-
-def _use_wal(db: sqlite3.Connection, timeout: float) -> None:
-    """Switch the file to WAL mode once (the mode is stored in the file).
-
-    SQLite answers "database is locked" at once, without the busy timeout, when two processes
-    convert a new file together, so the switch is retried until ``timeout``.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                db.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as err:
-            if "locked" not in str(err) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.01)
-
-
-def _explain(path: Path, err: sqlite3.Error) -> str:
-    if isinstance(err, sqlite3.DatabaseError) and "not a database" in str(err):
-        return (
-            f"{path} is not a pytest-qametrics history file (SQLite says: {err}); it is damaged "
-            f"or another kind of file: move it away or choose another --qametrics-history path"
-        )
-    if "locked" in str(err) or "busy" in str(err):
-        return f"{path} stayed locked by another process for {BUSY_TIMEOUT:g} s: {err}"
-    return f"cannot use the history file {path}: {err}"
+    def delete_runs(self, run_ids: Iterable[int]) -> int:
+        """Delete these runs and everything recorded with them, atomically; return how many."""
+        ids = sorted(set(run_ids))
+        deleted = 0
+        with self._db.transaction():
+            for part in chunks(ids):
+                marks = ", ".join("?" for _ in part)
+                for table in _RUN_TABLES:
+                    self._query(f"DELETE FROM {table} WHERE run_id IN ({marks})", tuple(part))
+                found = self._query(f"SELECT COUNT(*) FROM runs WHERE id IN ({marks})", tuple(part))
+                deleted += int(found[0][0])
+                self._query(f"DELETE FROM runs WHERE id IN ({marks})", tuple(part))
+        return deleted
 
 
 def _run_values(facts: RunFacts) -> tuple[Any, ...]:
@@ -322,6 +333,7 @@ def _verdict_rows(run_id: int, verdicts: tuple[VerdictRow, ...]) -> list[tuple[A
             v.n,
             v.verdict,
             v.reason,
+            v.needed,
         )
         for position, v in enumerate(verdicts)
     ]

@@ -61,11 +61,13 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "--qametrics-history",
-        "Append this run (statistics, histograms, verdicts) to the SQLite history file PATH, "
-        "relative to the directory pytest was started in; regression keys such as "
+        "Append this run (statistics, histograms, verdicts) to the history PATH: an SQLite "
+        "file relative to the directory pytest was started in, or a shared PostgreSQL "
+        "database named by a postgresql:// URL or a libpq service=NAME string (the password "
+        "from the URL, PGPASSWORD or ~/.pgpass; it is never printed). Regression keys such as "
         "p95_regression='10%' then compare with the latest earlier run. "
         "Default: the qametrics_history ini value (relative to the rootdir).",
-        metavar="PATH",
+        metavar="PATH_OR_URL",
     ),
     Option(
         "--qametrics-baseline",
