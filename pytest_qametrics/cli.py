@@ -9,8 +9,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pytest_qametrics.history import command as history_command
+from pytest_qametrics.history.baseline import BaselineError
 from pytest_qametrics.history.errors import HistoryError
 from pytest_qametrics.history.period import PeriodError, parse_age, period_report
+from pytest_qametrics.history.session import history_keeper
 from pytest_qametrics.judge.evaluation import GATES, POLICIES, evaluate, gate_outcome
 from pytest_qametrics.report.files import ReportError, load_report, render_csv, write_reports
 from pytest_qametrics.report.formats import FORMATS
@@ -58,6 +60,20 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument("--no-data", choices=POLICIES, default="fail", help="As qametrics_no_data.")
     merge.add_argument(
         "--inconclusive", choices=POLICIES, default="warn", help="As qametrics_inconclusive."
+    )
+    merge.add_argument(
+        "--history",
+        metavar="PATH_OR_URL",
+        default="",
+        help="Append the merged run to this history (an SQLite file or a postgresql:// URL), "
+        "as --qametrics-history does for a pytest run.",
+    )
+    merge.add_argument(
+        "--baseline",
+        metavar="REF",
+        default="",
+        help="What regression keys compare with: 'last' (the default with --history), a run "
+        "id of the history, or a report.json, as --qametrics-baseline.",
     )
     render = verbs.add_parser(
         "render",
@@ -126,7 +142,12 @@ def merge(args: argparse.Namespace) -> int:
     started = datetime.now(timezone.utc)
     merged, method = _load_all(args.inputs)
     formats = formats_from(args.formats)
-    verdicts = [] if args.gate == "off" else evaluate(merged.specs, merged.scopes(), method)
+    here = Path.cwd()
+    keeper = history_keeper(args.history, here, args.baseline, here, here)
+    statistics = [spec.statistic for spec in merged.specs]
+    baseline = keeper.baseline(statistics) if keeper is not None else None
+    scopes = merged.scopes()
+    verdicts = [] if args.gate == "off" else evaluate(merged.specs, scopes, method, baseline)
     outcome = gate_outcome(verdicts, args.no_data, args.inconclusive)
     # a shard's lost worker fails the union too (fail closed), as it failed the shard's own run
     incomplete = bool(merged.workers.problems or merged.workers.lost)
@@ -139,14 +160,18 @@ def merge(args: argparse.Namespace) -> int:
         pytest_version="-",
     )
     report = build_report(verdicts, outcome, merged, method, run)
+    if keeper is not None:  # adds "trends"; its failures only add "problems"
+        keeper.record(report, verdicts, scopes, method)
     written = write_reports(report, args.report_dir, formats)
     write_atomic(args.report_dir / ARTIFACT_NAME, dump_collector(merged, method))
-    for problem in merged.workers.problems:
+    for problem in [*merged.workers.problems, *(keeper.problems if keeper else [])]:
         print(f"ERROR    {problem}")
     for lost in merged.workers.lost.values():
         print(f"LOST     {lost.describe()}")
     for line in summary_lines(verdicts, outcome, args.gate):
         print(line)
+    if keeper is not None and keeper.recorded:
+        print(keeper.recorded)
     runs = plural(len(args.inputs), "run")
     print(f"qametrics: merged {runs}; wrote {', '.join(map(str, written))}")
     return EXIT_FAILED if failed else EXIT_OK
@@ -184,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return history_command.run(args)  # prints its own errors; returns 0, 1 or 2
     try:
         return render(args) if args.verb == "render" else merge(args)
-    except (ArtifactError, ReportError, SettingsError, OSError) as err:
+    except (ArtifactError, ReportError, SettingsError, BaselineError, OSError) as err:
         print(f"qametrics {args.verb}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
 

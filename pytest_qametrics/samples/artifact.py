@@ -137,8 +137,29 @@ def dump_collector(collector: Collector, percentile: str) -> str:
             for w in collector.workers.lost.values()
         ],
         "problems": collector.workers.problems,
+        "tests": [
+            [*row, list(collector.tests.series_of(row[0], row[3]))]
+            for row in collector.tests.finished()
+        ],
     }
     return json.dumps(data, separators=(",", ":"))
+
+
+def _load_tests(collector: Collector, rows: list[list[Any]]) -> None:
+    """The test rows of a shard (absent in artifacts written before they were kept)."""
+    for nodeid, outcome, duration, worker, file, line, series in rows:
+        shard_worker = None if worker is None else str(worker)
+        collector.tests.rows.append(
+            (
+                str(nodeid),
+                str(outcome),
+                None if duration is None else float(duration),
+                shard_worker,
+                None if file is None else str(file),
+                None if line is None else int(line),
+            )
+        )
+        collector.tests.fed(str(nodeid), shard_worker, tuple(str(s) for s in series))
 
 
 def _load_population(data: dict[str, Any], cap: int) -> Population:
@@ -188,6 +209,7 @@ def load_collector(path: Path, cap: int) -> tuple[Collector, str]:
             worker = LostWorker(str(lost["worker"]), str(lost["reason"]), lost["running"])
             collector.workers.lost[f"{path}:{worker.worker}"] = worker
         collector.workers.problems.extend(str(p) for p in data["problems"])
+        _load_tests(collector, data.get("tests", []))
         return collector, str(data["percentile"])
     except (KeyError, TypeError, ValueError) as err:
         raise ArtifactError(f"{path}: damaged qametrics data artifact: {err!r}") from err
@@ -204,6 +226,9 @@ def merge_into(target: Collector, other: Collector) -> None:
             target.groups[name] = population
     target.workers.lost.update(other.workers.lost)
     target.workers.problems.extend(other.workers.problems)
+    for row in other.tests.finished():
+        target.tests.rows.append(row)
+        target.tests.fed(row[0], row[3], other.tests.series_of(row[0], row[3]))
 
 
 def _merge_population(target: Population, other: Population) -> None:

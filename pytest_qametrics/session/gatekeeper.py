@@ -44,6 +44,15 @@ def worker_of(report: pytest.TestReport) -> str | None:
     return None if worker is None else str(worker)
 
 
+#: Options after which pytest only lists fixtures or markers: no test was meant to run.
+_LISTING_OPTIONS = ("showfixtures", "show_fixtures_per_test", "markers")
+
+
+def _only_lists(config: pytest.Config) -> bool:
+    """True when the run only lists fixtures or markers (``--fixtures``, ``--markers``)."""
+    return any(config.getoption(name, default=False) for name in _LISTING_OPTIONS)
+
+
 class Gatekeeper:
     """Registered in the process that judges SLOs: a serial run, or the xdist controller."""
 
@@ -143,7 +152,7 @@ class Gatekeeper:
         collector = self.collector
         problems = [*self.problems, *collector.workers.problems]
         if collector.session.items == 0:  # e.g. exit code 5, an error, or --collect-only (0)
-            if collector.specs:
+            if collector.specs and not _only_lists(session.config):
                 self.not_judged = (
                     f"qametrics: no test ran (exit code {int(session.exitstatus)}), so "
                     f"{len(collector.specs)} SLOs were not judged"

@@ -37,7 +37,14 @@ def _as_server_user() -> list[str]:
         pwd.getpwnam(SYSTEM_USER)
     except KeyError:
         subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                SYSTEM_USER,
+            ],
             check=True,
             capture_output=True,
         )
@@ -79,7 +86,15 @@ class PgServer:
 
     def stop(self) -> None:
         subprocess.run(
-            [*self.prefix, str(BIN / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast", "stop"],
+            [
+                *self.prefix,
+                str(BIN / "pg_ctl"),
+                "-D",
+                str(self.root / "data"),
+                "-m",
+                "fast",
+                "stop",
+            ],
             check=False,
             capture_output=True,
         )
@@ -97,7 +112,15 @@ def start_server() -> PgServer:
         shutil.chown(root, SYSTEM_USER)
         for child in root.iterdir():
             shutil.chown(child, SYSTEM_USER)
-    initdb = [str(BIN / "initdb"), "-D", str(root / "data"), "-U", ADMIN, "--pwfile", str(root / "pw")]
+    initdb = [
+        str(BIN / "initdb"),
+        "-D",
+        str(root / "data"),
+        "-U",
+        ADMIN,
+        "--pwfile",
+        str(root / "pw"),
+    ]
     initdb += ["--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync"]
     subprocess.run([*prefix, *initdb], check=True, capture_output=True)
     port = _free_port()

@@ -101,7 +101,8 @@ def test_prune_keeps_the_newest_runs_and_a_dry_run_deletes_nothing(
     assert "deleted 3 runs" in capsys.readouterr().out
     with HistoryStore(history_url) as store:
         assert [r.id for r in store.runs()] == [4, 5]
-        assert store.stats(1) == store.histograms(1) == {}
+        assert store.stats(1) == {}
+        assert store.histograms(1) == {}
         assert store.verdicts(1) == []
         assert store.stats(4) != {}
 
@@ -137,7 +138,10 @@ def test_export_writes_series_as_csv_and_json(
     assert len(lines) == 3
     assert main(["history", "export", history_url, "--format", "json", "--last", "1"]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
-    assert {(r["run"], r["statistic"], r["value"]) for r in rows} == {(2, "p95", 0.5), (2, "count", 4.0)}
+    assert {(r["run"], r["statistic"], r["value"]) for r in rows} == {
+        (2, "p95", 0.5),
+        (2, "count", 4.0),
+    }
 
 
 _WRITER = textwrap.dedent(

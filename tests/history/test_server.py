@@ -4,26 +4,35 @@ cost a run nothing but its history."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from pytest_qametrics.history.backends.postgres import LOCK_KEY
+from pytest_qametrics.history.records import RunRecord
 from pytest_qametrics.history.schema import SCHEMA_VERSION
 from pytest_qametrics.history.store import HistoryError, HistoryStore
 from pytest_qametrics.history.target import parse_target, redact
 
 from .pgserver import USER, PgServer
 from .projects import checkout_suite, read_report, slo_section, write_ini
+from .test_store import a_run
 
 GROUP = "test_api.py::test_checkout"
 
 
 def test_passwords_are_hidden_in_urls_keywords_and_queries() -> None:
-    assert redact("postgresql://ann:s3cr%40t@db:5432/h failed") == "postgresql://ann:***@db:5432/h failed"
+    assert (
+        redact("postgresql://ann:s3cr%40t@db:5432/h failed")
+        == "postgresql://ann:***@db:5432/h failed"
+    )
     assert redact("host=db password='a b c' user=ann") == "host=db password=*** user=ann"
-    assert redact("postgres://db/h?user=ann&password=hunter22") == "postgres://db/h?user=ann&password=***"
+    assert (
+        redact("postgres://db/h?user=ann&password=hunter22")
+        == "postgres://db/h?user=ann&password=***"
+    )
     assert redact("the secret hunter22 leaked", "hunter22") == "the secret *** leaked"
     target = parse_target("postgresql://ann:hunter22@db.internal:6543/qa?sslmode=require")
     assert target.shown == "postgresql://ann@db.internal:6543/qa"
@@ -81,9 +90,7 @@ def test_the_password_may_come_from_pgpassword_a_pgpass_file_or_a_service(
         assert [r.id for r in store.runs()] == [1]
 
 
-def _minimal_run():  # type: ignore[no-untyped-def]
-    from .test_store import a_run
-
+def _minimal_run() -> RunRecord:
     return a_run()
 
 
@@ -94,7 +101,7 @@ def _newer_schema(server: PgServer) -> str:
     return url
 
 
-FAILURES = {
+FAILURES: dict[str, tuple[Callable[[PgServer], str], str]] = {
     "server down": (
         lambda s: s.url("postgres", port=_closed_port()),
         "cannot connect to the history database postgresql://qa_writer@127.0.0.1:*/postgres: "
@@ -160,10 +167,11 @@ def _assert_history_failure(
         f"--qametrics-history={url}", "--qametrics-report", "--qametrics-report-dir=broken"
     )
     assert plain.ret == broken.ret == pytest.ExitCode.OK
-    broken.stdout.fnmatch_lines(
-        [f"ERROR    qametrics history: {reason}; the run was not recorded (its reports and exit "
-         "code are as without --qametrics-history)"]  # fmt: skip
+    expected = (
+        f"ERROR    qametrics history: {reason}; the run was not recorded (its reports and exit "
+        "code are as without --qametrics-history)"
     )
+    broken.stdout.fnmatch_lines([expected])
     report = read_report(pytester.path / "broken")
     slos = report["slos"]
     assert [slo["verdict"] for slo in slos] == ["pass", "no_data"]
