@@ -382,6 +382,7 @@ def render_html(report: dict[str, Any]) -> str:
         hero=_hero(report),
         chips=_chips(report),
         problems=report["problems"],
+        recommendations=report.get("recommendations", []),
         lost_workers=[
             f"worker {w['worker']} was lost"
             + (f" while running {w['running']}" if w["running"] else "")

@@ -14,6 +14,7 @@ import numpy as np
 
 from pytest_qametrics.judge.evaluation import Outcome, Verdict
 from pytest_qametrics.judge.observations import FROM_CALLS, FROM_SAMPLES
+from pytest_qametrics.report.advice import run_recommendations
 from pytest_qametrics.report.distribution import distribution
 from pytest_qametrics.samples.collector import Collector
 from pytest_qametrics.samples.population import LatencySamples, Population
@@ -315,6 +316,7 @@ def build_report(
             for w in sorted(collector.workers.lost.values(), key=lambda w: w.worker)
         ],
         "problems": list(collector.workers.problems),
+        "recommendations": run_recommendations(verdicts, collector.scopes(), method),
     }
     # Statistics may be NaN or infinite (JSON has neither); distributions and tests never are.
     report["slos"] = _clean(report["slos"])
