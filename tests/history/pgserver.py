@@ -123,11 +123,17 @@ def start_server() -> PgServer:
     ]
     initdb += ["--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync"]
     subprocess.run([*prefix, *initdb], check=True, capture_output=True)
-    port = _free_port()
-    options = f"-p {port} -k {root / 'socket'} -c listen_addresses=127.0.0.1 -c fsync=off"
-    start = [str(BIN / "pg_ctl"), "-D", str(root / "data"), "-o", options]
-    start += ["-l", str(root / "server.log"), "-w", "start"]
-    subprocess.run([*prefix, *start], check=True, capture_output=True)
+    for attempt in range(3):  # another process may take the probed port before the server does
+        port = _free_port()
+        options = f"-p {port} -k {root / 'socket'} -c listen_addresses=127.0.0.1 -c fsync=off"
+        start = [str(BIN / "pg_ctl"), "-D", str(root / "data"), "-o", options]
+        start += ["-l", str(root / "server.log"), "-w", "start"]
+        started = subprocess.run([*prefix, *start], check=False, capture_output=True, text=True)
+        if started.returncode == 0:
+            break
+        if attempt == 2:
+            log = (root / "server.log").read_text(errors="replace")
+            raise RuntimeError(f"pg_ctl start failed: {started.stderr}\n{log}")
     server = PgServer(root, port, password, prefix)
     with server.admin() as db:
         db.execute(f"CREATE ROLE {USER} LOGIN PASSWORD '{password}'")

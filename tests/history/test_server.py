@@ -198,3 +198,20 @@ def test_another_programs_schema_version_table_is_not_taken_over(pg_server: PgSe
         db.execute("CREATE TABLE schema_version (version INTEGER)")
     with pytest.raises(HistoryError, match="schema_version table is another program's"):
         HistoryStore(url)
+
+
+def test_commands_name_the_server_without_its_password(
+    pg_server: PgServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pytest_qametrics.cli import main
+
+    url = pg_server.url(pg_server.new_database(), password="wrong-secret-123")
+    for verb in (["list"], ["prune", "--keep-last", "1"], ["report", "--markdown", "/dev/null"]):
+        assert main(["history", verb[0], url, *verb[1:]]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(
+            f"qametrics history {verb[0]}: error: cannot connect to the history database "
+            f"postgresql://qa_writer@127.0.0.1:{pg_server.port}/history_"
+        )
+        assert "password authentication failed" in err
+        assert "wrong-secret-123" not in err

@@ -53,6 +53,8 @@ CONFINED = {
     "jinja2": {"report/html.py"},
     # latency.py names requests.Session only under TYPE_CHECKING, for instrument()'s signature
     "requests": {"trackers/instrument.py", "trackers/latency.py"},
+    # the optional PostgreSQL driver: imported lazily by its backend only
+    "psycopg": {"history/backends/postgres.py"},
 }
 MAX_FUNCTION_LINES = 60
 
