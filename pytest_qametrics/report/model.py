@@ -318,8 +318,7 @@ def build_report(
         "problems": list(collector.workers.problems),
         "recommendations": run_recommendations(verdicts, collector.scopes(), method),
     }
-    # Statistics may be NaN or infinite (JSON has neither); distributions and tests never are.
-    report["slos"] = _clean(report["slos"])
+    report["slos"] = _clean(report["slos"])  # distributions and tests are never NaN
     for row in report["series"]:
         for key in ("statistics", "details", "examples"):
             if key in row:
