@@ -69,6 +69,7 @@ class HistoryKeeper:
         self.run_id: int | None = None
         self._store: HistoryStore | None = None
         self._broken = False
+        self._reason = ""
         self._facts: Provenance | None = None
 
     @property
@@ -91,6 +92,7 @@ class HistoryKeeper:
         text = str(err) if isinstance(err, HistoryError) else f"{type(err).__name__}: {err}"
         if self.target is not None:
             text = self.target.hide(text)
+        self._reason = text
         self.problems.append(
             f"qametrics history: {text}; the run was not recorded (its reports and exit code "
             f"are as without --qametrics-history)"
@@ -112,9 +114,8 @@ class HistoryKeeper:
             return Baseline.absent(self._unreadable())
 
     def _unreadable(self) -> str:
-        reason = self.problems[-1].removeprefix("qametrics history: ") if self.problems else ""
-        reason = reason.split("; the run was not recorded")[0]
-        return f"the history {self.path} could not be read" + (f" ({reason})" if reason else "")
+        reason = f" ({self._reason})" if self._reason else ""
+        return f"the history {self.path} could not be read{reason}"
 
     def record(
         self,

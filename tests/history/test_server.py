@@ -38,6 +38,12 @@ def test_passwords_are_hidden_in_urls_keywords_and_queries() -> None:
     assert target.shown == "postgresql://ann@db.internal:6543/qa"
     assert target.hide("auth for hunter22 failed") == "auth for *** failed"
     assert parse_target("service=qa-history").shown == "service=qa-history"
+    short = parse_target("postgres://ann:pw-123@db/qa")
+    assert (short.kind, short.shown, short.hide("x pw-123 y")) == (
+        "postgresql",
+        "postgresql://ann@db/qa",
+        "x *** y",
+    )
     assert parse_target("h.db", Path("/x")).path == Path("/x/h.db")
 
 
