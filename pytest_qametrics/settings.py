@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from pytest_qametrics.export.config import ExportConfig, ExportConfigError, read_export_config
 from pytest_qametrics.judge.evaluation import GATES, POLICIES, Gate, Policy
-from pytest_qametrics.report.formats import FORMATS
+from pytest_qametrics.report.formats import DEFAULT_FORMATS, FORMATS
 from pytest_qametrics.slo.lines import parse_slo_lines
 from pytest_qametrics.slo.spec import SloSpec
 from pytest_qametrics.stats.digest import DEFAULT_EXACT_CAP
@@ -44,6 +46,8 @@ class Settings:
     history_in_ini: bool = False
     baseline: str = ""
     baseline_in_ini: bool = False
+    #: Prometheus textfile, Pushgateway and alert webhooks (secrets already read from the env).
+    export: ExportConfig = field(default_factory=ExportConfig)
 
 
 def _choice(name: str, value: str, choices: tuple[T, ...]) -> T:
@@ -53,7 +57,11 @@ def _choice(name: str, value: str, choices: tuple[T, ...]) -> T:
     raise SettingsError(f"{name} = {value!r} is not valid; choose one of: {', '.join(choices)}")
 
 
-def read_settings(option: Callable[[str], object], ini: Callable[[str], object]) -> Settings:
+def read_settings(
+    option: Callable[[str], object],
+    ini: Callable[[str], object],
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
     """Build Settings from the command-line option and ini getters of a pytest config."""
     gate_option = option("qametrics_gate")
     gate_name = "--qametrics-gate" if gate_option else "qametrics_gate"
@@ -78,7 +86,28 @@ def read_settings(option: Callable[[str], object], ini: Callable[[str], object])
         history_in_ini=not option("qametrics_history") and bool(ini("qametrics_history")),
         baseline=str(option("qametrics_baseline") or ini("qametrics_baseline") or "").strip(),
         baseline_in_ini=not option("qametrics_baseline") and bool(ini("qametrics_baseline")),
+        export=_export(option, ini, os.environ if environ is None else environ),
     )
+
+
+def _export(
+    option: Callable[[str], object], ini: Callable[[str], object], environ: Mapping[str, str]
+) -> ExportConfig:
+    values = {
+        "prometheus": option("qametrics_prometheus") or ini("qametrics_prometheus"),
+        "pushgateway": option("qametrics_pushgateway") or ini("qametrics_pushgateway"),
+        "push_job": ini("qametrics_push_job"),
+        "push_labels": ini("qametrics_push_labels"),
+        "alert": ini("qametrics_alert"),
+        "alert_dry_run": option("qametrics_alert_dry_run"),
+        "export_timeout": ini("qametrics_export_timeout"),
+        "export_failure": ini("qametrics_export_failure"),
+        "export_max_label_values": ini("qametrics_export_max_label_values"),
+    }
+    try:
+        return read_export_config(values, environ)
+    except ExportConfigError as err:
+        raise SettingsError(str(err)) from None
 
 
 def _prices(lines: object) -> dict[str, TokenPrice]:
@@ -90,7 +119,7 @@ def _prices(lines: object) -> dict[str, TokenPrice]:
 
 def formats_from(value: object) -> tuple[str, ...]:
     """Parse a comma-separated list of report formats."""
-    text = str(value or ",".join(FORMATS))
+    text = str(value or ",".join(DEFAULT_FORMATS))
     names = [part.strip().lower() for part in text.split(",") if part.strip()]
     unknown = [name for name in names if name not in FORMATS]
     if unknown or not names:

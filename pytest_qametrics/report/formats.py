@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["FORMATS"]
+__all__ = ["DEFAULT_FORMATS", "FORMATS"]
 
-FORMATS = ("html", "json", "csv")
+#: Every format: ``prom`` adds ``metrics.prom`` (Prometheus text format) to the report dir.
+FORMATS = ("html", "json", "csv", "prom")
+#: What ``--qametrics-report`` writes when no formats are given.
+DEFAULT_FORMATS = ("html", "json", "csv")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Generator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,6 +11,14 @@ from typing import Any
 
 import pytest
 
+from pytest_qametrics.export.context import run_context
+from pytest_qametrics.export.exporter import (
+    PROM_FORMAT,
+    PROM_NAME,
+    ExportResult,
+    run_exports,
+    wants,
+)
 from pytest_qametrics.history.session import HistoryKeeper
 from pytest_qametrics.judge.evaluation import Outcome, Verdict, evaluate, gate_outcome
 from pytest_qametrics.report.model import RunInfo, build_report
@@ -70,6 +79,8 @@ class Gatekeeper:
         self.notes: list[str] = []
         #: The run history and baseline (--qametrics-history, --qametrics-baseline), if any.
         self.history: HistoryKeeper | None = None
+        #: What the Prometheus and alert exports did (None: nothing to export).
+        self.exported: ExportResult | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         worker = worker_of(report)
@@ -109,7 +120,8 @@ class Gatekeeper:
             self._judge(session)
         judged = bool(self.result and self.result[0]) or bool(self.collector.workers.lost)
         ci = judged and ci_wants_report(session.config)
-        if self.report_dir is not None or ci or self.history is not None:
+        exporting = wants(self.settings.export, self._prom_file())
+        if self.report_dir is not None or ci or self.history is not None or exporting:
             report = self._report(session)
             if self.history is not None:  # adds "trends"; its failures only add "problems"
                 verdicts = self.result[0] if self.result else []
@@ -119,7 +131,25 @@ class Gatekeeper:
                 self._write(session, report, self.report_dir)
             if ci:  # before junitxml's own sessionfinish writes the file
                 self.annotations, self.notes = publish(session.config, report)
+            if exporting:
+                self._export(session, report)
         return (yield)
+
+    def _prom_file(self) -> Path | None:
+        if self.report_dir is None or PROM_FORMAT not in self.settings.formats:
+            return None
+        return self.report_dir / PROM_NAME
+
+    def _export(self, session: pytest.Session, report: dict[str, Any]) -> None:
+        """Textfiles, the push and the alerts, once, here on the controller (or serial run)."""
+        config = self.settings.export
+        root = session.config.rootpath
+        context = run_context(config.project or root.name, root, os.environ)
+        self.exported = run_exports(report, self.collector, config, context, self._prom_file())
+        self.written += self.exported.written
+        failing = self.exported.failed and config.failure == "fail"
+        if failing and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def _report(self, session: pytest.Session) -> dict[str, Any]:
         verdicts, outcome = self.result or ([], gate_outcome([], self.settings.no_data))
@@ -185,7 +215,8 @@ class Gatekeeper:
         problems = [*self.problems, *workers.problems, *(history.problems if history else [])]
         recorded = history.recorded if history is not None else ""
         shown = self.not_judged or (self.result and self.result[0]) or self.written or recorded
-        if not (shown or problems or workers.lost):
+        exported = self.exported
+        if not (shown or problems or workers.lost or exported):
             return
         write = terminalreporter.write_line
         terminalreporter.write_sep("=", "qametrics SLOs")
@@ -208,6 +239,11 @@ class Gatekeeper:
             write(f"qametrics: wrote {', '.join(str(p) for p in self.written)}")
         for note in self.notes:
             write(note, yellow=True)
+        if exported is not None:
+            for line in exported.lines:
+                write(line, yellow=line.startswith("qametrics export:"))
+            for line in exported.errors:
+                write(line, red=True, bold=True)
         for line in self.annotations:  # GitHub reads these workflow commands from the log
             write(line)
 

@@ -56,7 +56,8 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "--qametrics-formats",
-        "Comma-separated report formats out of html,json,csv. Default: all three.",
+        "Comma-separated report formats out of html,json,csv,prom (prom writes metrics.prom, "
+        "the Prometheus text format). Default: html,json,csv.",
         metavar="LIST",
     ),
     Option(
@@ -76,9 +77,70 @@ OPTIONS: tuple[Option, ...] = (
         "of a report.json. Default: the qametrics_baseline ini value.",
         metavar="REF",
     ),
+    Option(
+        "--qametrics-prometheus",
+        "Write the run's metrics (SLO verdicts, latency histograms, rates, run facts) in the "
+        "Prometheus text format to FILE, atomically, e.g. for node_exporter's textfile "
+        "collector (name it *.prom). Default: the qametrics_prometheus ini value.",
+        metavar="FILE",
+    ),
+    Option(
+        "--qametrics-pushgateway",
+        "Push the run's metrics once at session end to the Prometheus Pushgateway at URL "
+        "(PUT: replaces the previous push of the same job and grouping labels). "
+        "Default: the qametrics_pushgateway ini value.",
+        metavar="URL",
+    ),
+    Option(
+        "--qametrics-alert-dry-run",
+        "Print the alert messages the qametrics_alert lines would send (secrets masked) "
+        "instead of sending them.",
+        extra={"action": "store_true", "default": False},
+    ),
 )
 
 INI_KEYS: tuple[IniKey, ...] = (
+    IniKey("qametrics_prometheus", "See --qametrics-prometheus; ${NAME} reads an env variable."),
+    IniKey(
+        "qametrics_pushgateway",
+        "See --qametrics-pushgateway; ${NAME} reads the URL (or a part) from the environment.",
+    ),
+    IniKey(
+        "qametrics_push_job",
+        "The job label of the Pushgateway group, also the project name alerts show. "
+        "Default: the rootdir's name.",
+    ),
+    IniKey(
+        "qametrics_push_labels",
+        "More grouping labels of the push, e.g. 'branch=${GITHUB_REF_NAME} suite=nightly'; "
+        "keep them few and stable (the gateway keeps every group until it is deleted).",
+        default=[],
+        type="args",
+    ),
+    IniKey(
+        "qametrics_alert",
+        "Alert webhooks, one per line: 'slack ${SLACK_WEBHOOK_URL} on=fail,warn', "
+        "'pagerduty ${PD_ROUTING_KEY} severity=critical', 'webhook https://host/path on=fail'.",
+        default=[],
+        type="linelist",
+    ),
+    IniKey(
+        "qametrics_export_timeout",
+        "Seconds the Pushgateway push and the alerts may take in all (default 10).",
+        default="10",
+    ),
+    IniKey(
+        "qametrics_export_failure",
+        "What a failed export does: warn (default: an ERROR line, exit code unchanged) or "
+        "fail (a passing run exits 1).",
+        default="warn",
+    ),
+    IniKey(
+        "qametrics_export_max_label_values",
+        "Distinct values each of the group, operation, slice and metric labels may take in "
+        "one export; series past it are left out with a warning (default 200).",
+        default="200",
+    ),
     IniKey("qametrics_history", "See --qametrics-history."),
     IniKey("qametrics_baseline", "See --qametrics-baseline."),
     IniKey("qametrics_report_dir", "See --qametrics-report-dir."),

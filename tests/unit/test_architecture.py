@@ -2,7 +2,8 @@
 
 The stages, lowest first (a module may import its own stage and the stages below it):
 
-    version < slo < stats < samples < trackers < judge < report | history < settings < session
+    version < slo < stats < samples < trackers < judge < report | history < export < settings
+    < session
     < plugin, cli, the package itself
 
 ``report`` and ``history`` are siblings: neither imports the other. The rules are checked
@@ -36,11 +37,13 @@ LAYERS: dict[str, int] = {
     "judge": 5,
     "report": 6,
     "history": 6,
-    "settings": 7,
-    "session": 8,
-    "plugin": 9,
-    "cli": 9,
-    "__init__": 9,
+    # exports read the report model and samples (and history's provenance), never session/
+    "export": 7,
+    "settings": 8,
+    "session": 9,
+    "plugin": 10,
+    "cli": 10,
+    "__init__": 10,
 }
 #: The only stages that may import pytest (and xdist, execnet): the pytest-facing shell.
 PYTEST_FACING = {"session", "plugin"}
@@ -52,7 +55,15 @@ CONFINED = {
     "execnet": None,
     "jinja2": {"report/html.py"},
     # latency.py names requests.Session only under TYPE_CHECKING, for instrument()'s signature
-    "requests": {"trackers/instrument.py", "trackers/latency.py"},
+    # the exports send with requests (Pushgateway handler, webhooks)
+    "requests": {
+        "trackers/instrument.py",
+        "trackers/latency.py",
+        "export/prometheus.py",
+        "export/delivery.py",
+    },
+    # the exposition format is prometheus_client's, used only by the export stage
+    "prometheus_client": {"export/families.py", "export/prometheus.py"},
     # the optional PostgreSQL driver: imported lazily by its backend only
     "psycopg": {"history/backends/postgres.py"},
 }

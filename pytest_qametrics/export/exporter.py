@@ -1,0 +1,143 @@
+"""Run every export of a finished run once: textfiles, the Pushgateway push, the alerts."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pytest_qametrics.export import prometheus
+from pytest_qametrics.export.config import AlertTarget, ExportConfig
+from pytest_qametrics.export.context import RunContext
+from pytest_qametrics.export.delivery import Delivery, deliver_all, post_json
+from pytest_qametrics.export.families import metric_families, series_count
+from pytest_qametrics.export.payloads import (
+    generic_payload,
+    pagerduty_events,
+    run_state,
+    slack_message,
+)
+from pytest_qametrics.export.redact import MASK
+from pytest_qametrics.samples.collector import Collector
+
+__all__ = ["PROM_FORMAT", "PROM_NAME", "ExportResult", "alert_messages", "run_exports", "wants"]
+
+#: The report format that adds ``metrics.prom`` to the report directory.
+PROM_FORMAT = "prom"
+PROM_NAME = "metrics.prom"
+
+
+@dataclass(slots=True)
+class ExportResult:
+    """What the exports did: lines to show, files written, and the error lines."""
+
+    lines: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """Whether any export failed."""
+        return bool(self.errors)
+
+
+def wants(config: ExportConfig, prom_file: Path | None = None) -> bool:
+    """Whether there is anything to export."""
+    return bool(config.prometheus or config.pushgateway or config.alerts or prom_file)
+
+
+def alert_messages(
+    target: AlertTarget, report: dict[str, Any], context: RunContext
+) -> tuple[str, list[dict[str, Any]]]:
+    """Where a target's messages go and the messages (none when its ``on=`` says no)."""
+    if target.kind == "pagerduty":
+        return target.url, pagerduty_events(report, context, target)
+    if run_state(report) not in target.on:
+        return target.destination, []
+    if target.kind == "slack":
+        return target.destination, [slack_message(report, context)]
+    return target.destination, [generic_payload(report, context)]
+
+
+def _alert_delivery(target: AlertTarget, url: str, messages: list[dict[str, Any]]) -> Delivery:
+    accepted = (202,) if target.kind == "pagerduty" else (200,)
+
+    def send(deadline: float) -> str:
+        for message in messages:
+            post_json(url, message, deadline, accepted)
+        return f"qametrics: sent {len(messages)} {target.kind} message(s) to {target.shown}"
+
+    return Delivery(target.shown, send)
+
+
+def _dry_run_lines(target: AlertTarget, messages: list[dict[str, Any]]) -> list[str]:
+    shown = [{**m, "routing_key": MASK} if "routing_key" in m else m for m in messages]
+    head = f"qametrics alert dry run: would POST {len(messages)} message(s) to {target.shown}"
+    return [head, *json.dumps(shown, indent=2).splitlines()] if messages else [head]
+
+
+def _prometheus(
+    config: ExportConfig,
+    report: dict[str, Any],
+    collector: Collector | None,
+    prom_file: Path | None,
+    result: ExportResult,
+    context: RunContext,
+) -> list[Delivery]:
+    families, warnings = metric_families(report, collector, config.max_label_values)
+    result.lines += warnings
+    registry = prometheus.registry_of(families)
+    count = series_count(families)
+    for path in [Path(config.prometheus)] if config.prometheus else []:
+        try:
+            prometheus.write_textfile(path, registry)
+            result.written.append(path)
+        except OSError as err:
+            result.errors.append(f"ERROR qametrics export: textfile {path}: {err}")
+    if prom_file is not None:
+        try:
+            prometheus.write_textfile(prom_file, registry)
+            result.written.append(prom_file)
+        except OSError as err:
+            result.errors.append(f"ERROR qametrics export: textfile {prom_file}: {err}")
+    gateway = config.pushgateway
+    if gateway is None:
+        return []
+    if not gateway.job:  # qametrics_push_job unset: the project (the rootdir's name)
+        gateway = dataclasses.replace(gateway, job=context.project)
+
+    def send(deadline: float) -> str:
+        prometheus.push(gateway, registry, max(0.001, deadline - time.monotonic()))
+        labels = "".join(f", {k}={v}" for k, v in gateway.labels)
+        return f"qametrics: pushed {count} series to {gateway.shown} (job={gateway.job}{labels})"
+
+    return [Delivery(gateway.shown, send)]
+
+
+def run_exports(
+    report: dict[str, Any],
+    collector: Collector | None,
+    config: ExportConfig,
+    context: RunContext,
+    prom_file: Path | None = None,
+) -> ExportResult:
+    """Export the run once; never raises for a target that fails, it reports it instead."""
+    result = ExportResult()
+    deliveries: list[Delivery] = []
+    needs_metrics = config.prometheus or config.pushgateway or prom_file
+    if needs_metrics:
+        deliveries += _prometheus(config, report, collector, prom_file, result, context)
+    for target in config.alerts:
+        url, messages = alert_messages(target, report, context)
+        if config.dry_run:
+            result.lines += _dry_run_lines(target, messages)
+        elif messages:
+            deliveries.append(_alert_delivery(target, url, messages))
+    if deliveries:
+        said, errors = deliver_all(deliveries, config.timeout, config.redactor)
+        result.lines += said
+        result.errors += errors
+    return result
