@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pytest_qametrics.export import command as export_command
+from pytest_qametrics.export.config import ExportConfig, ExportConfigError
+from pytest_qametrics.export.exporter import PROM_FORMAT, PROM_NAME
 from pytest_qametrics.history import command as history_command
 from pytest_qametrics.history.baseline import BaselineError
 from pytest_qametrics.history.errors import HistoryError
@@ -15,7 +19,7 @@ from pytest_qametrics.history.period import PeriodError, parse_age, period_repor
 from pytest_qametrics.history.session import history_keeper
 from pytest_qametrics.judge.evaluation import GATES, POLICIES, evaluate, gate_outcome
 from pytest_qametrics.report.files import ReportError, load_report, render_csv, write_reports
-from pytest_qametrics.report.formats import FORMATS
+from pytest_qametrics.report.formats import DEFAULT_FORMATS
 from pytest_qametrics.report.html import render_html
 from pytest_qametrics.report.markdown import markdown_summary
 from pytest_qametrics.report.model import RunInfo, build_report
@@ -55,7 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     merge.add_argument("inputs", nargs="+", type=Path, help="Report directories or data files.")
     merge.add_argument("--report-dir", type=Path, required=True, help="Where to write the reports.")
-    merge.add_argument("--formats", default=",".join(FORMATS), help="Subset of html,json,csv.")
+    merge.add_argument(
+        "--formats", default=",".join(DEFAULT_FORMATS), help="Subset of html,json,csv,prom."
+    )
     merge.add_argument("--gate", choices=GATES, default="enforce", help="As --qametrics-gate.")
     merge.add_argument("--no-data", choices=POLICIES, default="fail", help="As qametrics_no_data.")
     merge.add_argument(
@@ -75,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
         help="What regression keys compare with: 'last' (the default with --history), a run "
         "id of the history, or a report.json, as --qametrics-baseline.",
     )
+    export_command.add_arguments(merge)
     render = verbs.add_parser(
         "render",
         help="Render a report.json again as HTML, CSV or Markdown.",
@@ -91,14 +98,18 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--markdown", type=Path, metavar="FILE", help="Write the Markdown job summary here."
     )
+    export_command.add_arguments(render)
     history_command.add_parser(verbs)
     return parser
 
 
-def render(args: argparse.Namespace) -> int:
+def render(args: argparse.Namespace, exports: ExportConfig) -> int:
     """Run ``qametrics render``; return the exit code."""
-    if not (args.html or args.csv or args.markdown):
-        raise ReportError("say what to write: --html FILE, --csv DIR and/or --markdown FILE")
+    if not (args.html or args.csv or args.markdown or export_command.wanted(exports)):
+        raise ReportError(
+            "say what to write: --html FILE, --csv DIR and/or --markdown FILE (or export: "
+            "--prometheus FILE, --pushgateway URL, --alert LINE)"
+        )
     report = load_report(args.report)
     outputs: list[tuple[Path, str]] = []
     try:
@@ -113,8 +124,13 @@ def render(args: argparse.Namespace) -> int:
     for path, text in outputs:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text)
-    print(f"qametrics: wrote {', '.join(str(path) for path, _ in outputs)}")
-    return EXIT_OK
+    if outputs:
+        print(f"qametrics: wrote {', '.join(str(path) for path, _ in outputs)}")
+    # latency histograms need the samples: the data artifact the run wrote next to report.json
+    artifact = args.report.parent / ARTIFACT_NAME
+    collector = load_collector(artifact, DEFAULT_EXACT_CAP)[0] if artifact.is_file() else None
+    failed = export_command.export_from_command(exports, report, collector)
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _artifact_path(path: Path) -> Path:
@@ -137,7 +153,7 @@ def _load_all(inputs: list[Path]) -> tuple[Collector, PercentileMethod]:
     return merged, chosen[0]
 
 
-def merge(args: argparse.Namespace) -> int:
+def merge(args: argparse.Namespace, exports: ExportConfig) -> int:
     """Run ``qametrics merge``; return the exit code."""
     started = datetime.now(timezone.utc)
     merged, method = _load_all(args.inputs)
@@ -174,6 +190,8 @@ def merge(args: argparse.Namespace) -> int:
         print(keeper.recorded)
     runs = plural(len(args.inputs), "run")
     print(f"qametrics: merged {runs}; wrote {', '.join(map(str, written))}")
+    prom = args.report_dir / PROM_NAME if PROM_FORMAT in formats else None
+    failed = export_command.export_from_command(exports, report, merged, prom) or failed
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -208,8 +226,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verb == "history":
         return history_command.run(args)  # prints its own errors; returns 0, 1 or 2
     try:
-        return render(args) if args.verb == "render" else merge(args)
-    except (ArtifactError, ReportError, SettingsError, BaselineError, OSError) as err:
+        exports = export_command.config_from(args, os.environ)  # a missing ${NAME} stops here
+        return render(args, exports) if args.verb == "render" else merge(args, exports)
+    except (
+        ArtifactError,
+        ReportError,
+        SettingsError,
+        BaselineError,
+        ExportConfigError,
+        OSError,
+    ) as err:
         print(f"qametrics {args.verb}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -197,7 +197,7 @@ def _push_target(
 
 def _number(name: str, text: str, default: float, whole: bool) -> float:
     try:
-        number = float(text) if text.strip() else default
+        number = float(text) if text.strip() else float(default)
     except ValueError:
         number = math.nan
     if not (math.isfinite(number) and number > 0) or (whole and not number.is_integer()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +18,7 @@ __all__ = ["Delivery", "DeliveryError", "deliver_all", "post_json"]
 #: Statuses worth one more try (PagerDuty and Slack ask for it); others are final.
 _RETRY = {429, 500, 502, 503, 504}
 _BACKOFF = 1.0
+_ERRNO = re.compile(r"\[Errno -?\d+\][^'\")]*")
 
 
 class DeliveryError(RuntimeError):
@@ -35,7 +37,8 @@ def _reason(err: BaseException, timeout: float) -> str:
     if isinstance(err, requests.Timeout):
         return f"no answer within {timeout:g} s"
     if isinstance(err, requests.ConnectionError):
-        return f"cannot connect ({type(err).__name__}: {err})"
+        cause = _ERRNO.search(str(err))  # urllib3 wraps the socket's error in three layers
+        return f"cannot connect ({cause.group(0).strip() if cause else err})"
     if isinstance(err, requests.RequestException):
         return f"{type(err).__name__}: {err}"
     if isinstance(err, (DeliveryError, OSError, ValueError)) or type(err).__name__ == "PushError":

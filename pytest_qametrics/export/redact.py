@@ -35,7 +35,6 @@ def url_secrets(url: str) -> list[str]:
         found.append(parts.netloc.rsplit("@", 1)[0])
     if parts.path.strip("/"):
         found.append(parts.path)
-        found.append(parts.path.strip("/"))
     found = [part for part in found if part]
     return [url, *found] if found else []
 
