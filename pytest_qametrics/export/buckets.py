@@ -24,7 +24,7 @@ BOUNDS: tuple[float, ...] = (
 #: The widest bucket's upper bound over its lower bound, minus one (1.6 / 1.25 - 1 = 0.28).
 #: ``histogram_quantile`` interpolates inside the bucket that holds the true nearest-rank
 #: sample, so between 100 us and 100 s its answer is within this fraction of our exact
-#: percentile; below 100 us it is within 100 us; above 100 s it only says "over 100 s".
+#: percentile; at or below 100 us it is within 100 us; above 100 s it says only "100 s".
 BUCKET_ERROR = max(high / low - 1 for low, high in itertools.pairwise(BOUNDS)) + 1e-12
 #: Past the exact cap a series is a log histogram: a folded sample within this fraction of a
 #: bound may be counted in the neighbouring bucket (its representative value decides).

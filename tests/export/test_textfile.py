@@ -75,6 +75,7 @@ def test_high_cardinality_operations_are_capped_with_a_warning(pytester: pytest.
     assert operations == {"op00", "op01", "op02", "op03", "op04"}
     result.stdout.fnmatch_lines(
         [
-            "*qametrics export: label 'operation' has more than 5 values; 7 series with further values were left out*"
+            "*qametrics export: label 'operation' has more than 5 values; 7 series with "
+            "further values were left out*"
         ]
     )
