@@ -91,18 +91,15 @@ def _prometheus(
     result.lines += warnings
     registry = prometheus.registry_of(families)
     count = series_count(families)
-    for path in [Path(config.prometheus)] if config.prometheus else []:
+    files = [Path(config.prometheus)] if config.prometheus else []
+    files += [prom_file] if prom_file is not None else []
+    text = prometheus.exposition(registry) if files else b""  # formatted once for every file
+    for path in files:
         try:
-            prometheus.write_textfile(path, registry)
+            prometheus.write_textfile(path, text)
             result.written.append(path)
         except OSError as err:
             result.errors.append(f"ERROR qametrics export: textfile {path}: {err}")
-    if prom_file is not None:
-        try:
-            prometheus.write_textfile(prom_file, registry)
-            result.written.append(prom_file)
-        except OSError as err:
-            result.errors.append(f"ERROR qametrics export: textfile {prom_file}: {err}")
     gateway = config.pushgateway
     if gateway is None:
         return []

@@ -45,13 +45,13 @@ def exposition(registry: CollectorRegistry) -> bytes:
     return generate_latest(registry)
 
 
-def write_textfile(path: Path, registry: CollectorRegistry) -> None:
-    """Write the text format to ``path`` atomically (a temporary file renamed over it), for
-    node_exporter's textfile collector, which reads ``*.prom`` files."""
+def write_textfile(path: Path, text: bytes) -> None:
+    """Write :func:`exposition` output to ``path`` atomically (a temporary file renamed over
+    it), for node_exporter's textfile collector, which reads ``*.prom`` files."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        temporary.write_bytes(exposition(registry))
+        temporary.write_bytes(text)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

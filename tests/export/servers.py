@@ -94,7 +94,14 @@ class Gateway:
     def start(cls, directory: Path) -> Gateway:
         binary = need_binary("prometheus-pushgateway")
         port = free_port()
-        command = [binary, f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"]
+        # --persistence.file= keeps the groups in memory only: Debian's default is a file in
+        # /var/lib/prometheus that every later gateway on the machine would load
+        command = [
+            binary,
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--persistence.file=",
+            "--log.level=warn",
+        ]
         server = _start(command, directory / "pushgateway.log", f"http://127.0.0.1:{port}/-/ready")
         return cls(port, server)
 
