@@ -125,10 +125,16 @@ def run_exports(
     result = ExportResult()
     deliveries: list[Delivery] = []
     needs_metrics = config.prometheus or config.pushgateway or prom_file
-    if needs_metrics:
-        deliveries += _prometheus(config, report, collector, prom_file, result, context)
-    for target in config.alerts:
-        url, messages = alert_messages(target, report, context)
+    try:
+        if needs_metrics:
+            deliveries += _prometheus(config, report, collector, prom_file, result, context)
+        messages_of = [
+            (target, *alert_messages(target, report, context)) for target in config.alerts
+        ]
+    except (KeyError, TypeError, ValueError, AttributeError) as err:  # a damaged report model
+        result.errors.append(f"ERROR qametrics export: cannot build the exports: {err!r}")
+        return result
+    for target, url, messages in messages_of:
         if config.dry_run:
             result.lines += _dry_run_lines(target, messages)
         elif messages:

@@ -120,7 +120,11 @@ class Gatekeeper:
             self._judge(session)
         judged = bool(self.result and self.result[0]) or bool(self.collector.workers.lost)
         ci = judged and ci_wants_report(session.config)
-        exporting = wants(self.settings.export, self._prom_file())
+        # a run in which no test ran (--collect-only, exit code 5) must not replace the last push
+        ran = self.collector.session.items > 0
+        exporting = ran and wants(self.settings.export, self._prom_file())
+        if not ran and wants(self.settings.export, self._prom_file()):
+            self.exported = ExportResult(["qametrics: no test ran, so nothing was exported"])
         if self.report_dir is not None or ci or self.history is not None or exporting:
             report = self._report(session)
             if self.history is not None:  # adds "trends"; its failures only add "problems"

@@ -117,3 +117,13 @@ def test_every_promql_expression_of_the_grafana_dashboard_returns_data(
         if not prometheus.query_until(concrete, bool, seconds=20):
             empty.append(expr)
     assert empty == []
+
+
+def test_a_run_in_which_no_test_ran_does_not_replace_the_last_push(
+    pytester: pytest.Pytester, receiver: Receiver
+) -> None:
+    pytester.makepyfile(test_shop="def test_one():\n    pass\n")
+    result = pytester.runpytest("--collect-only", f"--qametrics-pushgateway={receiver.url}")
+    assert result.ret == 0
+    assert receiver.requests == []
+    result.stdout.fnmatch_lines(["qametrics: no test ran, so nothing was exported"])
