@@ -66,7 +66,7 @@ OPTIONS: tuple[Option, ...] = (
         "file relative to the directory pytest was started in, or a shared PostgreSQL "
         "database named by a postgresql:// URL or a libpq service=NAME string (the password "
         "from the URL, PGPASSWORD or ~/.pgpass; it is never printed). Regression keys such as "
-        "p95_regression='10%' then compare with the latest earlier run. "
+        "p95_regression='10%%' then compare with the latest earlier run. "
         "Default: the qametrics_history ini value (relative to the rootdir).",
         metavar="PATH_OR_URL",
     ),
