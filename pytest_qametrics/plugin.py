@@ -45,11 +45,13 @@ def pytest_configure(config: pytest.Config) -> None:
     except (SloError, SettingsError) as err:
         raise pytest.UsageError(f"pytest-qametrics: {err}") from None
     config.stash[SETTINGS] = settings
-    config.pluginmanager.register(Recorder(settings.exact_cap), "qametrics-recorder")
+    recorder = Recorder(settings.exact_cap)
+    config.pluginmanager.register(recorder, "qametrics-recorder")
     config.pluginmanager.register(Fixtures(settings), "qametrics-fixtures")
     if not hasattr(config, "workerinput"):
         gatekeeper = Gatekeeper(settings, _report_dir(config, settings), pytest.__version__)
         gatekeeper.history = _history(config, settings)
+        gatekeeper.recorder = recorder
         config.stash[GATEKEEPER] = gatekeeper
         config.pluginmanager.register(gatekeeper, "qametrics-gatekeeper")
         if config.pluginmanager.hasplugin("xdist"):

@@ -28,6 +28,8 @@ class Collector:
         self.tests = TestLog()
         self._specs: dict[SloSpec, None] = dict.fromkeys(session_specs)
         self._declared: dict[str, tuple[str, ...]] = {}
+        #: Samples recorded in class-, module-, package- or session-scoped fixtures.
+        self.shared_samples = 0
 
     @property
     def specs(self) -> list[SloSpec]:
@@ -60,6 +62,14 @@ class Collector:
             if population is None:
                 population = self.groups[group] = Population(self.cap)
             population.add_member(record)
+
+    def add_shared(self, record: ItemRecord, worker: str | None = None) -> None:
+        """Pool samples recorded in fixtures wider than one test: they belong to the session
+        only, never to the group of the test that happened to trigger the fixture."""
+        if worker is not None:
+            self.workers.arrived_samples(worker, record.sample_count)
+        self.shared_samples += record.sample_count
+        self.session.add_samples(record)
 
     def add_test_phase(self, when: str, outcome: str, duration: float) -> None:
         """Count a test phase for the session: call durations and skips of every test."""

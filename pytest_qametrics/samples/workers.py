@@ -47,6 +47,10 @@ class WorkerLedger:
         counts[0] += 1
         counts[1] += samples
 
+    def arrived_samples(self, worker: str, samples: int) -> None:
+        """Count samples from ``worker`` that came with no test of their own."""
+        self.received.setdefault(worker, [0, 0])[1] += samples
+
     def finished(self, worker: str, output: Mapping[str, object] | None, error: object) -> None:
         """Check a worker that went down; ``output`` is its workeroutput (None after a crash)."""
         totals = output.get(WORKER_OUTPUT_KEY) if output is not None else None

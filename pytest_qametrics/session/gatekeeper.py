@@ -28,7 +28,13 @@ from pytest_qametrics.samples.artifact import ARTIFACT_NAME, dump_collector, wri
 from pytest_qametrics.samples.collector import Collector
 from pytest_qametrics.samples.wire import WireError, decode_item, decode_specs
 from pytest_qametrics.session.publish import ci_wants_report, publish
-from pytest_qametrics.session.recorder import DECLARED_ATTRIBUTE, REPORT_ATTRIBUTE
+from pytest_qametrics.session.recorder import (
+    DECLARED_ATTRIBUTE,
+    LATE_OUTPUT_KEY,
+    REPORT_ATTRIBUTE,
+    SHARED_ATTRIBUTE,
+    Recorder,
+)
 from pytest_qametrics.settings import Settings
 
 __all__ = ["Gatekeeper", "XdistWatcher", "worker_of"]
@@ -62,6 +68,12 @@ def _only_lists(config: pytest.Config) -> bool:
     return any(config.getoption(name, default=False) for name in _LISTING_OPTIONS)
 
 
+def is_subtest(report: pytest.TestReport) -> bool:
+    """True for the report of one subtest (pytest's ``subtests`` fixture or pytest-subtests):
+    it is part of its test, not a test with a call duration of its own."""
+    return type(report).__name__ in ("SubtestReport", "SubTestReport")
+
+
 class Gatekeeper:
     """Registered in the process that judges SLOs: a serial run, or the xdist controller."""
 
@@ -81,6 +93,9 @@ class Gatekeeper:
         self.history: HistoryKeeper | None = None
         #: What the Prometheus and alert exports did (None: nothing to export).
         self.exported: ExportResult | None = None
+        #: The recorder of this process (a serial run's), and late samples workers reported.
+        self.recorder: Recorder | None = None
+        self.late: list[tuple[str, int, str | None]] = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         worker = worker_of(report)
@@ -88,7 +103,8 @@ class Gatekeeper:
             self.collector.workers.crashed_while(worker, report.nodeid)
             self.collector.tests.crashed(report.nodeid, worker)
             return
-        self.collector.add_test_phase(report.when, report.outcome, report.duration)
+        if not is_subtest(report):
+            self.collector.add_test_phase(report.when, report.outcome, report.duration)
         xfail = hasattr(report, "wasxfail")
         self.collector.tests.phase(
             report.nodeid,
@@ -101,7 +117,8 @@ class Gatekeeper:
         )
         declared = getattr(report, DECLARED_ATTRIBUTE, None)
         payload = getattr(report, REPORT_ATTRIBUTE, None)
-        if declared is None and payload is None:
+        shared = getattr(report, SHARED_ATTRIBUTE, None)
+        if declared is None and payload is None and shared is None:
             return
         source = f"worker {worker} (test {report.nodeid})" if worker else f"test {report.nodeid}"
         try:
@@ -109,6 +126,8 @@ class Gatekeeper:
                 self.collector.declare(report.nodeid, decode_specs(declared, source))
             if payload is not None:
                 self.collector.add_record(decode_item(payload, source), worker)
+            if shared is not None:
+                self.collector.add_shared(decode_item(shared, source), worker)
         except WireError as err:
             self.problems.append(str(err))
 
@@ -220,7 +239,8 @@ class Gatekeeper:
         recorded = history.recorded if history is not None else ""
         shown = self.not_judged or (self.result and self.result[0]) or self.written or recorded
         exported = self.exported
-        if not (shown or problems or workers.lost or exported):
+        remarks = self._remarks()
+        if not (shown or problems or workers.lost or exported or remarks):
             return
         write = terminalreporter.write_line
         terminalreporter.write_sep("=", "qametrics SLOs")
@@ -235,6 +255,8 @@ class Gatekeeper:
             for line in summary_lines(verdicts, outcome, self.settings.gate):
                 colour = _COLOURS.get(line[:8].strip(), "")
                 write(line, **({colour: True} if colour else {}))
+        for remark in remarks:
+            write(remark, yellow=True)
         if workers.received:
             write(f"qametrics: samples per worker: {workers.split()}")
         if recorded:
@@ -251,6 +273,34 @@ class Gatekeeper:
         for line in self.annotations:  # GitHub reads these workflow commands from the log
             write(line)
 
+    def _remarks(self) -> list[str]:
+        """Lines about samples that no test owns: fixture-scoped ones, and late ones."""
+        lines: list[str] = []
+        shared = self.collector.shared_samples
+        if shared:
+            lines.append(
+                f"qametrics: session-wide SLOs (not a test's) include the "
+                f"{_count(shared, 'sample')} recorded in class-, module- or session-scoped fixtures"
+            )
+        late: list[tuple[str, int, str | None]] = [*self.late]
+        if self.recorder is not None:
+            late += [(owner, n, None) for owner, n in self.recorder.late]
+        if late:
+            total = sum(n for _, n, _ in late)
+            owners = ", ".join(
+                f"{owner}{f' on {worker}' if worker else ''}: {n}" for owner, n, worker in late[:5]
+            )
+            more = f" and {len(late) - 5} more" if len(late) > 5 else ""
+            lines.append(
+                f"qametrics: {_count(total, 'sample')} arrived after their test had ended and "
+                f"were not counted ({owners}{more}); finish threads and tasks inside the test"
+            )
+        return lines
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
 
 class XdistWatcher:
     """Registered on the xdist controller: checks each worker's totals when it goes down."""
@@ -263,3 +313,7 @@ class XdistWatcher:
         worker = str(getattr(gateway, "id", "?"))
         output = getattr(node, "workeroutput", None)
         self.gatekeeper.collector.workers.finished(worker, output, error)
+        late = output.get(LATE_OUTPUT_KEY) if isinstance(output, dict) else None
+        for entry in late if isinstance(late, list) else []:
+            if isinstance(entry, list) and len(entry) == 2:
+                self.gatekeeper.late.append((str(entry[0]), int(entry[1]), worker))

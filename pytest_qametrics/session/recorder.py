@@ -12,19 +12,35 @@ from pytest_qametrics.samples.workers import WORKER_OUTPUT_KEY, worker_totals
 from pytest_qametrics.slo.spec import SloError, SloSpec, specs_from_marker
 from pytest_qametrics.trackers.timing import recording_target
 
-__all__ = ["DECLARED_ATTRIBUTE", "REPORT_ATTRIBUTE", "ItemState", "Recorder", "item_state"]
+__all__ = [
+    "DECLARED_ATTRIBUTE",
+    "LATE_OUTPUT_KEY",
+    "REPORT_ATTRIBUTE",
+    "SHARED_ATTRIBUTE",
+    "SHARED_OWNER",
+    "ItemState",
+    "Recorder",
+    "item_state",
+]
 
 #: The TestReport attribute that carries a test's payload (it travels with xdist reports).
 REPORT_ATTRIBUTE = "qametrics"
 #: The setup report's attribute that declares the test's SLOs before it runs, so that a worker
 #: crashing during the test cannot make them vanish (they are judged as having no data).
 DECLARED_ATTRIBUTE = "qametrics_declared"
+#: The teardown report's attribute that carries samples recorded in class-, module-, package-
+#: or session-scoped fixtures since the previous report; they belong to the session.
+SHARED_ATTRIBUTE = "qametrics_shared"
+#: The owner named for those samples in the reports.
+SHARED_OWNER = "(fixtures wider than one test)"
+#: The workeroutput key of the samples a worker saw arrive after their test had ended.
+LATE_OUTPUT_KEY = "qametrics_late_v1"
 
 
 class ItemState:
     """What one test recorded, which SLOs it declares, and how it ended."""
 
-    __slots__ = ("call_duration", "groups", "outcome", "specs", "store")
+    __slots__ = ("call_duration", "groups", "outcome", "shipped", "specs", "store")
 
     def __init__(self, specs: tuple[SloSpec, ...] = ()) -> None:
         self.store = ItemStore()
@@ -32,6 +48,8 @@ class ItemState:
         self.groups = tuple(dict.fromkeys(spec.scope for spec in specs))
         self.outcome: Outcome = "passed"
         self.call_duration: float | None = None
+        #: Samples the store held when its payload left; more later are late samples.
+        self.shipped: int | None = None
 
     def observe(self, report: pytest.TestReport) -> None:
         """Fold one phase report into the test's outcome and call duration."""
@@ -70,11 +88,34 @@ def specs_of(item: pytest.Item) -> tuple[SloSpec, ...]:
     return tuple(dict.fromkeys(specs))
 
 
+def sample_count(store: ItemStore) -> int:
+    """How many samples ``store`` holds over every series."""
+    return sum(len(series) for series in store.series.values())
+
+
+class _SharedScope:
+    """Points ``recording_target`` at the shared store while a wider fixture tears down."""
+
+    __slots__ = ("previous", "recorder")
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.previous: ItemStore | None = None
+
+    def enter(self) -> None:
+        self.previous = recording_target.swap(self.recorder.shared)
+
+    def leave(self) -> None:
+        recording_target.swap(self.previous)
+
+
 class Recorder:
     """Registered in every process that runs tests (serial runs and xdist workers).
 
     It counts what it ships, so that on an xdist worker it can send the totals at session end
-    and the controller can tell a lost payload from a quiet test.
+    and the controller can tell a lost payload from a quiet test. Samples recorded while a
+    fixture wider than one test sets up or tears down go to a shared store, never to the test
+    that happened to trigger it, and travel with the next teardown report.
     """
 
     def __init__(self, exact_cap: int) -> None:
@@ -82,6 +123,25 @@ class Recorder:
         self.sent_items = 0
         self.sent_samples = 0
         self.outer_target: ItemStore | None = None
+        self.shared = ItemStore()
+        self._shipped_shared: list[tuple[ItemStore, int]] = []
+        #: (owner, count) of samples recorded after their payload had left.
+        self.late: list[tuple[str, int]] = []
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(
+        self, fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest
+    ) -> Generator[None, object, object]:
+        if fixturedef.scope == "function":
+            return (yield)
+        scope = _SharedScope(self)
+        fixturedef.addfinalizer(scope.leave)  # finalizers run last-in first-out:
+        previous = recording_target.swap(self.shared)
+        try:
+            return (yield)
+        finally:
+            recording_target.swap(previous)
+            fixturedef.addfinalizer(scope.enter)  # before the fixture's own teardown
 
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(
@@ -119,7 +179,9 @@ class Recorder:
         state.observe(report)
         if report.when == "setup" and state.specs:
             setattr(report, DECLARED_ATTRIBUTE, [spec.to_wire() for spec in state.specs])
-        if report.when == "teardown" and (state.specs or state.store):
+        if report.when != "teardown":
+            return report
+        if state.specs or state.store:
             payload = encode_item(
                 item.nodeid,
                 state.groups,
@@ -131,8 +193,35 @@ class Recorder:
             )
             setattr(report, REPORT_ATTRIBUTE, payload)
             self.sent_items += 1
-            self.sent_samples += sum(len(series) for series in state.store.series.values())
+            self.sent_samples += sample_count(state.store)
+        state.shipped = sample_count(state.store)
+        if self.shared:
+            self._ship_shared(report)
         return report
+
+    def _ship_shared(self, report: pytest.TestReport) -> None:
+        shared, self.shared = self.shared, ItemStore()
+        count = sample_count(shared)
+        payload = encode_item(SHARED_OWNER, (), (), "passed", None, shared, self.exact_cap)
+        setattr(report, SHARED_ATTRIBUTE, payload)
+        self._shipped_shared.append((shared, count))
+        self.sent_samples += count
+
+    def _late_samples(self, session: pytest.Session) -> list[tuple[str, int]]:
+        """Samples that arrived in a store after its payload had left, by owner."""
+        late: list[tuple[str, int]] = []
+        for item in session.items:
+            state = item.stash.get(_ITEM_STATE, None)
+            if state is not None and state.shipped is not None:
+                extra = sample_count(state.store) - state.shipped
+                if extra:
+                    late.append((item.nodeid, extra))
+        shared = sum(sample_count(s) - n for s, n in self._shipped_shared) + sample_count(
+            self.shared
+        )
+        if shared:
+            late.append((SHARED_OWNER, shared))
+        return late
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         # A pytest run inside a test (pytester) must not record into the outer test.
@@ -141,7 +230,10 @@ class Recorder:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         recording_target.swap(self.outer_target)
 
+    @pytest.hookimpl(trylast=True)  # after pytest tore down the fixtures of a stopped run
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.late = self._late_samples(session)
         output = getattr(session.config, "workeroutput", None)
         if output is not None:  # an xdist worker: fill (never replace) the dict xdist sends
             output[WORKER_OUTPUT_KEY] = worker_totals(self.sent_items, self.sent_samples)
+            output[LATE_OUTPUT_KEY] = [[owner, count] for owner, count in self.late]
