@@ -61,7 +61,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def _report_dir(config: pytest.Config, settings: Settings) -> Path | None:
     if not settings.report:
         return None
-    directory = config.invocation_params.dir / settings.report_dir
+    # ini paths are relative to the rootdir (as pytest's own), options to where pytest started
+    base = config.rootpath if settings.report_dir_in_ini else config.invocation_params.dir
+    directory = base / settings.report_dir
     try:
         check_writable(directory)
     except OSError as err:

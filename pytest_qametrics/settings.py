@@ -36,7 +36,10 @@ class Settings:
     exact_cap: int
     session_specs: list[SloSpec]
     report: bool = False
+    #: The report directory as written; relative to the invocation directory as an option (or
+    #: the default), to the rootdir from the ini file, like every ini path of the plugin.
     report_dir: str = "qametrics-report"
+    report_dir_in_ini: bool = False
     formats: tuple[str, ...] = ("html", "json", "csv")
     token_prices: dict[str, TokenPrice] = field(default_factory=dict)
     inconclusive: Policy = "warn"
@@ -77,6 +80,7 @@ def read_settings(
         exact_cap=_positive_int("qametrics_exact_samples", ini("qametrics_exact_samples")),
         report=bool(option("qametrics_report")),
         report_dir=str(option("qametrics_report_dir") or ini("qametrics_report_dir") or _DIR),
+        report_dir_in_ini=not option("qametrics_report_dir") and bool(ini("qametrics_report_dir")),
         formats=formats_from(option("qametrics_formats") or ini("qametrics_formats")),
         token_prices=_prices(ini("qametrics_token_prices")),
         inconclusive=_choice(

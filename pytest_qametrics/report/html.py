@@ -62,6 +62,7 @@ _SYMBOLS = {
     "no_data": "\u2205",
     "inconclusive": "?",
     "skipped": "\u2013",
+    "not_judged": "\u2013",
 }
 _RANK = {"fail": 0, "warn": 1, "inconclusive": 2, "no_data": 3, "pass": 4, "skipped": 5}
 _COMPARISONS = {"<=": "\u2264", ">=": "\u2265", "<": "<", ">": ">"}
@@ -162,9 +163,9 @@ def _hero(report: dict[str, Any]) -> dict[str, str]:
         }
     verdict = summary["verdict"]
     return {
-        "css": verdict,
+        "css": verdict.replace("_", "-"),
         "symbol": _SYMBOLS.get(verdict, "?"),
-        "word": verdict.upper(),
+        "word": verdict.replace("_", " ").upper(),
         "headline": headline[0].upper() + headline[1:] + ".",
     }
 

@@ -253,10 +253,18 @@ def _workers(collector: Collector, tests: list[dict[str, Any]]) -> list[str]:
     return sorted(seen | set(collector.workers.received) | set(collector.workers.lost))
 
 
+def summary_verdict(outcome: Outcome) -> str:
+    """``fail`` or ``pass``; ``not_judged`` when no SLO was judged (no test ran, --co, ...),
+    which is neither: nothing was checked."""
+    if outcome.breached:
+        return "fail"
+    return "pass" if outcome.total else "not_judged"
+
+
 def _summary(outcome: Outcome, tests: list[dict[str, Any]]) -> dict[str, Any]:
     counts = Counter(t["outcome"] for t in tests)
     return {
-        "verdict": "fail" if outcome.breached else "pass",
+        "verdict": summary_verdict(outcome),
         "slos": outcome.total,
         "failed": len(outcome.failing),
         "warnings": len(outcome.warning),

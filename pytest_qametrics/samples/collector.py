@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pytest_qametrics.samples.population import Population
-from pytest_qametrics.samples.testlog import TestLog
+from pytest_qametrics.samples.testlog import TestLog, natural_key
 from pytest_qametrics.samples.wire import ItemRecord
 from pytest_qametrics.samples.workers import WorkerLedger
 from pytest_qametrics.slo.spec import SESSION, SloSpec
@@ -26,22 +26,33 @@ class Collector:
         self.groups: dict[str, Population] = {}
         self.workers = WorkerLedger()
         self.tests = TestLog()
-        self._specs: dict[SloSpec, None] = dict.fromkeys(session_specs)
+        #: Each SLO once; the instance kept names the first declaring test in node id order.
+        self._specs: dict[SloSpec, SloSpec] = {spec: spec for spec in session_specs}
         self._declared: dict[str, tuple[str, ...]] = {}
         #: Samples recorded in class-, module-, package- or session-scoped fixtures.
         self.shared_samples = 0
 
     @property
     def specs(self) -> list[SloSpec]:
-        """Session SLOs in ini order, then group SLOs by group name, each in declaration order."""
-        session = [s for s in self._specs if s.scope == SESSION]
-        grouped = sorted((s for s in self._specs if s.scope != SESSION), key=lambda s: s.scope)
+        """Session SLOs in ini order, then group SLOs by group name and by the node id of the
+        first test declaring them, so the order does not depend on the order tests ran in."""
+        session = [s for s in self._specs.values() if s.scope == SESSION]
+        grouped = sorted(
+            (s for s in self._specs.values() if s.scope != SESSION),
+            key=lambda s: (s.scope, natural_key(s.declared_at)),
+        )
         return session + grouped
+
+    def _keep(self, spec: SloSpec) -> None:
+        known = self._specs.get(spec)
+        if known is None or natural_key(spec.declared_at) < natural_key(known.declared_at):
+            self._specs.pop(spec, None)  # re-inserted: the key must be the instance kept
+            self._specs[spec] = spec
 
     def add_specs(self, specs: list[SloSpec]) -> None:
         """Add SLOs that arrived another way (a shard's data artifact)."""
         for spec in specs:
-            self._specs.setdefault(spec)
+            self._keep(spec)
 
     def declare(self, nodeid: str, specs: tuple[SloSpec, ...]) -> None:
         """Note the SLOs of a test that started; they count even if its payload never comes."""
@@ -56,7 +67,7 @@ class Collector:
         self.tests.fed(record.nodeid, worker, tuple(fed))
         self.session.add_samples(record)
         for spec in record.specs:
-            self._specs.setdefault(spec)
+            self._keep(spec)
         for group in record.groups:
             population = self.groups.get(group)
             if population is None:

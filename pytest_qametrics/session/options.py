@@ -51,7 +51,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "--qametrics-report-dir",
         "Directory for the reports, relative to the directory pytest was started in. "
-        "Default: the qametrics_report_dir ini value, else qametrics-report.",
+        "Default: the qametrics_report_dir ini value (relative to the rootdir), else "
+        "qametrics-report.",
         metavar="DIR",
     ),
     Option(
@@ -141,9 +142,9 @@ INI_KEYS: tuple[IniKey, ...] = (
         "one export; series past it are left out with a warning (default 200).",
         default="200",
     ),
-    IniKey("qametrics_history", "See --qametrics-history."),
-    IniKey("qametrics_baseline", "See --qametrics-baseline."),
-    IniKey("qametrics_report_dir", "See --qametrics-report-dir."),
+    IniKey("qametrics_history", "See --qametrics-history; relative to the rootdir."),
+    IniKey("qametrics_baseline", "See --qametrics-baseline; a path is relative to the rootdir."),
+    IniKey("qametrics_report_dir", "See --qametrics-report-dir; relative to the rootdir."),
     IniKey("qametrics_formats", "See --qametrics-formats."),
     IniKey(
         "qametrics_slo",

@@ -1,0 +1,47 @@
+"""Ini paths are relative to the rootdir, options to the directory pytest was started in."""
+
+from __future__ import annotations
+
+import pytest
+
+from .inner_runs import write_ini
+
+TEST = """
+import pytest
+
+@pytest.mark.slo(p95=1.0)
+def test_fast(latency_tracker):
+    latency_tracker.record("lookup", 0.1)
+"""
+
+
+def test_ini_report_dir_and_history_both_resolve_against_the_rootdir_from_a_subdirectory(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_ini(pytester, "qametrics_report_dir = out", "qametrics_history = runs.db")
+    sub = pytester.mkpydir("sub")
+    (sub / "test_sub.py").write_text(TEST, "utf-8")
+    monkeypatch.chdir(sub)
+
+    result = pytester.runpytest("--qametrics-report", "test_sub.py")
+
+    assert result.ret == pytest.ExitCode.OK, result.outlines
+    assert (pytester.path / "out" / "report.json").is_file()
+    assert (pytester.path / "runs.db").is_file()
+    assert not (sub / "out").exists()
+    assert not (sub / "runs.db").exists()
+
+
+def test_report_dir_option_stays_relative_to_the_invocation_directory(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_ini(pytester, "qametrics_report_dir = out")
+    sub = pytester.mkpydir("sub")
+    (sub / "test_sub.py").write_text(TEST, "utf-8")
+    monkeypatch.chdir(sub)
+
+    result = pytester.runpytest("--qametrics-report", "--qametrics-report-dir=here", "test_sub.py")
+
+    assert result.ret == pytest.ExitCode.OK, result.outlines
+    assert (sub / "here" / "report.json").is_file()
+    assert not (pytester.path / "out").exists()
