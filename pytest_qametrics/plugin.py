@@ -9,7 +9,8 @@ import pytest
 
 from pytest_qametrics.history.baseline import BaselineError
 from pytest_qametrics.history.session import HistoryKeeper, history_keeper
-from pytest_qametrics.samples.artifact import check_writable
+from pytest_qametrics.report.formats import files_of
+from pytest_qametrics.samples.artifact import ARTIFACT_NAME, check_writable
 from pytest_qametrics.samples.itemstore import ItemStore
 from pytest_qametrics.session.gatekeeper import Gatekeeper, XdistWatcher
 from pytest_qametrics.session.options import add_options
@@ -64,6 +65,7 @@ def _report_dir(config: pytest.Config, settings: Settings) -> Path | None:
     # ini paths are relative to the rootdir (as pytest's own), options to where pytest started
     base = config.rootpath if settings.report_dir_in_ini else config.invocation_params.dir
     directory = base / settings.report_dir
+    _refuse_shared_files(config, directory, settings)
     try:
         check_writable(directory)
     except OSError as err:
@@ -72,6 +74,33 @@ def _report_dir(config: pytest.Config, settings: Settings) -> Path | None:
             f"choose a writable directory with --qametrics-report-dir"
         ) from None
     return directory
+
+
+#: Options of other reporters that name a file: (option dest, how the user spells it).
+_OTHER_REPORTS = (
+    ("htmlpath", "--html"),
+    ("xmlpath", "--junitxml"),
+    ("json_report_file", "--json-report-file"),
+    ("report_log", "--report-log"),
+)
+
+
+def _refuse_shared_files(config: pytest.Config, directory: Path, settings: Settings) -> None:
+    """Stop at start-up when another reporter would write one of the report files."""
+    ours = {(directory / name).resolve(): name for name in files_of(settings.formats)}
+    ours[(directory / ARTIFACT_NAME).resolve()] = ARTIFACT_NAME
+    invoked = config.invocation_params.dir
+    for dest, flag in _OTHER_REPORTS:
+        value = config.getoption(dest, None)
+        if not isinstance(value, (str, Path)) or not str(value):
+            continue
+        theirs = (invoked / Path(value).expanduser()).resolve()
+        if theirs in ours:
+            raise pytest.UsageError(
+                f"pytest-qametrics: {flag}={value} and --qametrics-report would both write "
+                f"{theirs}, and one would overwrite the other; choose another "
+                f"--qametrics-report-dir (or another {flag} path)"
+            )
 
 
 def _history(config: pytest.Config, settings: Settings) -> HistoryKeeper | None:
