@@ -135,18 +135,22 @@ def _slo_views(
 def _hero(report: dict[str, Any]) -> dict[str, str]:
     summary, run = report["summary"], report["run"]
     total, failed = summary["slos"], summary["failed"]
+    skipped = sum(slo["verdict"] == "skipped" for slo in report["slos"])
+    judged = total - skipped
     if failed:
         headline = f"{failed} of {total} SLOs failed"
-    elif total:
+    elif judged:
         headline = (
-            f"no SLO failed of {total}"
+            f"no SLO failed of {judged}"
             if summary["warnings"]
-            else (f"all {total} SLOs met" if total != 1 else "the 1 SLO was met")
+            else (f"all {judged} SLOs met" if judged != 1 else "the 1 SLO was met")
         )
     else:
         headline = "no SLO was judged"
     if summary["warnings"]:
         headline += f", {summary['warnings']} with a warning"
+    if skipped:
+        headline += f", {skipped} not judged (skipped)"
     if run["interrupted"]:
         return {
             "css": "interrupted",

@@ -38,15 +38,19 @@ def _cell(value: object) -> str:
 def _headline(report: dict[str, Any]) -> str:
     summary = report["summary"]
     total, failed = summary["slos"], summary["failed"]
+    skipped = sum(slo["verdict"] == "skipped" for slo in report["slos"])
+    judged = total - skipped
     if failed:
         text = f"\u274c qametrics: {failed} of {total} SLOs failed"
-    elif total:
-        met = f"all {total} SLOs met" if total != 1 else "the 1 SLO was met"
+    elif judged:
+        met = f"all {judged} SLOs met" if judged != 1 else "the 1 SLO was met"
         text = f"\u2705 qametrics: {met}"
         if summary["warnings"]:
             text = f"\u26a0\ufe0f qametrics: no SLO failed, {summary['warnings']} with a warning"
     else:
         text = "qametrics: no SLO was judged"
+    if skipped:
+        text += f", {skipped} not judged (skipped)"
     if report["run"]["interrupted"]:
         text += " (the run was interrupted: partial data)"
     return f"### {text}"

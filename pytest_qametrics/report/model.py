@@ -253,18 +253,20 @@ def _workers(collector: Collector, tests: list[dict[str, Any]]) -> list[str]:
     return sorted(seen | set(collector.workers.received) | set(collector.workers.lost))
 
 
-def summary_verdict(outcome: Outcome) -> str:
-    """``fail`` or ``pass``; ``not_judged`` when no SLO was judged (no test ran, --co, ...),
-    which is neither: nothing was checked."""
+def summary_verdict(outcome: Outcome, verdicts: list[Verdict]) -> str:
+    """``fail`` or ``pass``; ``not_judged`` when no SLO was judged (no test ran, --co, every
+    SLO skipped), which is neither: nothing was checked."""
     if outcome.breached:
         return "fail"
-    return "pass" if outcome.total else "not_judged"
+    return "pass" if any(v.status != "skipped" for v in verdicts) else "not_judged"
 
 
-def _summary(outcome: Outcome, tests: list[dict[str, Any]]) -> dict[str, Any]:
+def _summary(
+    outcome: Outcome, verdicts: list[Verdict], tests: list[dict[str, Any]]
+) -> dict[str, Any]:
     counts = Counter(t["outcome"] for t in tests)
     return {
-        "verdict": summary_verdict(outcome),
+        "verdict": summary_verdict(outcome, verdicts),
         "slos": outcome.total,
         "failed": len(outcome.failing),
         "warnings": len(outcome.warning),
@@ -309,7 +311,7 @@ def build_report(
             "xdist_workers": len(_workers(collector, tests)),
             "git_commit": run.git_commit,
         },
-        "summary": _summary(outcome, tests),
+        "summary": _summary(outcome, verdicts, tests),
         "slos": [
             _verdict_row(v, members(v.spec.scope), locations, counted_as(v)) for v in verdicts
         ],

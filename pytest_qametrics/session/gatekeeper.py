@@ -21,11 +21,13 @@ from pytest_qametrics.export.exporter import (
 )
 from pytest_qametrics.history.session import HistoryKeeper
 from pytest_qametrics.judge.evaluation import Outcome, Verdict, evaluate, gate_outcome
+from pytest_qametrics.judge.partial import not_run_specs, partial_note, skip_unrun
 from pytest_qametrics.report.model import RunInfo, build_report
 from pytest_qametrics.report.provenance import git_commit
 from pytest_qametrics.report.terminal import summary_lines
 from pytest_qametrics.samples.artifact import ARTIFACT_NAME, dump_collector, write_atomic
 from pytest_qametrics.samples.collector import Collector
+from pytest_qametrics.samples.plan import PLAN_OUTPUT_KEY, RunPlan
 from pytest_qametrics.samples.wire import WireError, decode_item, decode_specs
 from pytest_qametrics.session.publish import ci_wants_report, publish
 from pytest_qametrics.session.recorder import (
@@ -96,6 +98,9 @@ class Gatekeeper:
         #: The recorder of this process (a serial run's), and late samples workers reported.
         self.recorder: Recorder | None = None
         self.late: list[tuple[str, int, str | None]] = []
+        #: The first xdist worker's plan (a serial run's comes from its recorder).
+        self.plan: RunPlan | None = None
+        self.partial = ""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         worker = worker_of(report)
@@ -211,9 +216,16 @@ class Gatekeeper:
                     f"{len(collector.specs)} SLOs were not judged"
                 )
             return
+        plan = self.plan or (self.recorder.plan if self.recorder is not None else None)
+        ran = {row[0] for row in collector.tests.finished()}
+        if plan is not None:  # SLOs of tests that did not run are listed, as skipped
+            collector.add_specs(not_run_specs(plan, ran))
         statistics = [spec.statistic for spec in collector.specs]
         baseline = self.history.baseline(statistics) if self.history is not None else None
         verdicts = evaluate(collector.specs, collector.scopes(), self.settings.percentile, baseline)
+        if plan is not None:
+            verdicts = skip_unrun(verdicts, plan, ran)
+            self.partial = partial_note(plan, len(ran))
         verdicts = self._flag_lost(verdicts)
         outcome = gate_outcome(verdicts, self.settings.no_data, self.settings.inconclusive)
         self.result = (verdicts, outcome)
@@ -275,7 +287,7 @@ class Gatekeeper:
 
     def _remarks(self) -> list[str]:
         """Lines about samples that no test owns: fixture-scoped ones, and late ones."""
-        lines: list[str] = []
+        lines = [self.partial] if self.partial else []
         shared = self.collector.shared_samples
         if shared:
             lines.append(
@@ -317,3 +329,9 @@ class XdistWatcher:
         for entry in late if isinstance(late, list) else []:
             if isinstance(entry, list) and len(entry) == 2:
                 self.gatekeeper.late.append((str(entry[0]), int(entry[1]), worker))
+        plan = output.get(PLAN_OUTPUT_KEY) if isinstance(output, dict) else None
+        if plan is not None and self.gatekeeper.plan is None:
+            try:
+                self.gatekeeper.plan = RunPlan.from_wire(plan, f"worker {worker}")
+            except WireError as err:
+                self.gatekeeper.problems.append(str(err))

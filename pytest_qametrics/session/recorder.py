@@ -7,6 +7,7 @@ from collections.abc import Generator
 import pytest
 
 from pytest_qametrics.samples.itemstore import ItemStore
+from pytest_qametrics.samples.plan import PLAN_OUTPUT_KEY, Declared, RunPlan
 from pytest_qametrics.samples.wire import Outcome, encode_item
 from pytest_qametrics.samples.workers import WORKER_OUTPUT_KEY, worker_totals
 from pytest_qametrics.slo.spec import SloError, SloSpec, specs_from_marker
@@ -93,6 +94,18 @@ def sample_count(store: ItemStore) -> int:
     return sum(len(series) for series in store.series.values())
 
 
+def _narrowed(config: pytest.Config) -> bool:
+    """True when node ids, --lf or starting in a subdirectory left out tests that were never
+    collected, so the whole suite is unknown."""
+    source = config.args_source
+    named = source == pytest.Config.ArgsSource.ARGS and any("::" in arg for arg in config.args)
+    below = (
+        source == pytest.Config.ArgsSource.INVOCATION_DIR
+        and config.invocation_params.dir != config.rootpath
+    )
+    return named or below or bool(config.getoption("lf", False))
+
+
 class _SharedScope:
     """Points ``recording_target`` at the shared store while a wider fixture tears down."""
 
@@ -127,6 +140,22 @@ class Recorder:
         self._shipped_shared: list[tuple[ItemStore, int]] = []
         #: (owner, count) of samples recorded after their payload had left.
         self.late: list[tuple[str, int]] = []
+        #: Every test collected, before -k, -m, --deselect, --lf, --sw or node ids select.
+        self.collected: dict[str, pytest.Item] = {}
+        #: What this process set out to run, known once collection finished.
+        self.plan: RunPlan | None = None
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        chosen = {item.nodeid for item in session.items}
+        left_out = [item for nodeid, item in self.collected.items() if nodeid not in chosen]
+        declared: list[Declared] = [
+            (item.nodeid, selected, item_state(item).specs)
+            for selected, items in ((True, session.items), (False, left_out))
+            for item in items
+            if item_state(item).specs
+        ]
+        self.plan = RunPlan(len(chosen), len(left_out), tuple(declared), _narrowed(session.config))
+        self.collected.clear()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_fixture_setup(
@@ -143,7 +172,8 @@ class Recorder:
             recording_target.swap(previous)
             fixturedef.addfinalizer(scope.enter)  # before the fixture's own teardown
 
-    @pytest.hookimpl(wrapper=True)
+    # innermost, so it sees every test before --lf's wrapper filters the list
+    @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_make_collect_report(
         self, collector: pytest.Collector
     ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
@@ -151,6 +181,7 @@ class Recorder:
         for node in report.result:
             if not isinstance(node, pytest.Item):
                 continue
+            self.collected[node.nodeid] = node
             try:
                 node.stash[_ITEM_STATE] = ItemState(specs_of(node))
             except SloError as err:
@@ -237,3 +268,5 @@ class Recorder:
         if output is not None:  # an xdist worker: fill (never replace) the dict xdist sends
             output[WORKER_OUTPUT_KEY] = worker_totals(self.sent_items, self.sent_samples)
             output[LATE_OUTPUT_KEY] = [[owner, count] for owner, count in self.late]
+            if self.plan is not None:
+                output[PLAN_OUTPUT_KEY] = self.plan.to_wire()
