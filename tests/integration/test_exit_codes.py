@@ -68,10 +68,13 @@ def test_exitfirst_with_a_failing_test_exits_1(pytester: pytest.Pytester) -> Non
 
     result.assert_outcomes(passed=1, failed=1)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
+    # the SLO of the test that never started is listed, not dropped (it used to vanish)
     assert slo_section(result) == [
         "PASS     test_order.py::test_1_fast",
         "         latency p95 = 100 ms, needs <= 1 s (n=1, latency samples)",
-        "qametrics: the 1 SLO was met",
+        "SKIPPED  test_order.py::test_3_never_runs",
+        "         latency p95 <= 100 ms: not judged: the run stopped before its tests",
+        "qametrics: 2 SLOs: 1 met, 1 skipped",
     ]
 
 
