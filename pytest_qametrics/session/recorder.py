@@ -187,6 +187,8 @@ class Recorder:
             except SloError as err:
                 report.outcome = "failed"
                 report.longrepr = str(err)
+                for dropped in report.result:  # a collection error, not a selection
+                    self.collected.pop(getattr(dropped, "nodeid", ""), None)
                 report.result = []
                 break
         return report
