@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,6 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = read_settings(config.getoption, config.getini)
     except (SloError, SettingsError) as err:
         raise pytest.UsageError(f"pytest-qametrics: {err}") from None
+    settings = _anchored(config, settings)
     config.stash[SETTINGS] = settings
     recorder = Recorder(settings.exact_cap)
     config.pluginmanager.register(recorder, "qametrics-recorder")
@@ -57,6 +59,18 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(gatekeeper, "qametrics-gatekeeper")
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(XdistWatcher(gatekeeper), "qametrics-xdist")
+
+
+def _anchored(config: pytest.Config, settings: Settings) -> Settings:
+    """The Prometheus textfile path made absolute: an option's against the directory pytest
+    started in, the ini value's against the rootdir (one rule for every ini path)."""
+    path = settings.export.prometheus
+    if not path or Path(path).is_absolute():
+        return settings
+    in_ini = not config.getoption("qametrics_prometheus", None)
+    base = config.rootpath if in_ini else config.invocation_params.dir
+    export = dataclasses.replace(settings.export, prometheus=str(base / path))
+    return dataclasses.replace(settings, export=export)
 
 
 def _report_dir(config: pytest.Config, settings: Settings) -> Path | None:

@@ -45,3 +45,20 @@ def test_report_dir_option_stays_relative_to_the_invocation_directory(
     assert result.ret == pytest.ExitCode.OK, result.outlines
     assert (sub / "here" / "report.json").is_file()
     assert not (pytester.path / "out").exists()
+
+
+def test_ini_prometheus_textfile_resolves_against_the_rootdir_from_a_subdirectory(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_ini(pytester, "qametrics_prometheus = metrics/run.prom")
+    (pytester.path / "metrics").mkdir()
+    sub = pytester.mkpydir("sub")
+    (sub / "metrics").mkdir()
+    (sub / "test_sub.py").write_text(TEST, "utf-8")
+    monkeypatch.chdir(sub)
+
+    result = pytester.runpytest("test_sub.py")
+
+    assert result.ret == pytest.ExitCode.OK, result.outlines
+    assert (pytester.path / "metrics" / "run.prom").is_file()
+    assert not (sub / "metrics" / "run.prom").exists()
