@@ -1,19 +1,26 @@
-"""Wall time of a generated test suite with the plugin against the same suite without it.
+"""Whole-process cost of the plugin: generated suites with it, without it, and before a change.
 
-Run ``python benchmarks/bench_suite_overhead.py`` (``--quick`` for a CI smoke test of a few
-seconds, ``--json PATH`` to keep the figures). It writes a suite into a temporary directory:
-by default one test function parametrized 2,000 times (``--layout files``: 20 files of 100),
-marked ``@pytest.mark.slo(p95=1.0)``, each test calling ``latency_tracker.record("op", 0.001)``
-once. It runs ``python -m pytest -q -p no:benchmark -p no:cacheprovider`` in a subprocess,
-under ``-n 2`` and serially, WITH the plugin and WITHOUT it (``-p no:qametrics``; the suite's
-conftest then provides a ``latency_tracker`` fixture whose ``record`` does nothing, and its
-pytest.ini registers the ``slo`` marker, so the test file is the same in both variants).
-Variants alternate within each round (with/without, then without/with) so drift in a shared
-VM's load hits both alike. The tables report wall-time medians and the overhead ratio, and
-the CPU time (user + system) of the whole pytest process tree, which load disturbs less.
-Every run is checked: exit status 0, every test passed, and the SLO summary present only with
-the plugin.
-PASS/MISS against the target is information: the exit status is 0 unless a check fails.
+Run ``python benchmarks/bench_suite_overhead.py`` (``--quick`` for a smoke test of a few seconds,
+``--json PATH`` to keep the figures, ``--before DIR`` to add the plugin as it is in another
+source tree, e.g. ``git archive main pytest_qametrics | tar -x -C /tmp/before``). Three suites
+are written into a temporary directory:
+
+- ``one-test``: one test that records nothing (the plugin installed but unused), serially;
+- ``recording``: one function parametrized 2,000 times, marked ``@pytest.mark.slo(p95=1.0)``,
+  each case calling ``latency_tracker.record("op", 0.001)`` once, under ``-n 2`` and serially;
+- ``metric-free``: 2,000 parametrized cases that record nothing and declare no SLO, serially.
+
+Each runs ``python -m pytest -q -p no:benchmark -p no:cacheprovider`` in a subprocess WITH the
+plugin, WITHOUT it (``-p no:qametrics``; the suite's conftest then provides a
+``latency_tracker`` whose ``record`` does nothing, and its pytest.ini registers the ``slo``
+marker, so the test files are the same), and with ``--before``, with the plugin imported from
+DIR (``PYTHONPATH``, which precedes the editable install). The variants of one row run in a
+rotating order in every round, so a shared VM's drift hits them alike. The tables report
+wall-time medians and the overhead against "without", the CPU time (user + system) of the
+process tree, and the peak resident memory of the largest process of the run (``os.wait4``).
+Every run is checked: exit status 0, every test passed, the SLO summary present only when the
+plugin judges SLOs. PASS/MISS against the targets is information: the exit status is 0 unless
+a check fails.
 """
 
 from __future__ import annotations
@@ -23,7 +30,6 @@ import json
 import os
 import platform
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -37,7 +43,6 @@ import pytest
 
 import pytest_qametrics
 
-TARGET_OVERHEAD = 0.05  # under -n 2
 BASE_ARGS = ("-q", "-p", "no:benchmark", "-p", "no:cacheprovider")
 WITHOUT_ARGS = ("-p", "no:qametrics")
 #: Environment variables that would change what the subprocesses run.
@@ -46,6 +51,7 @@ SCRUBBED_ENV = (
     "PYTEST_PLUGINS",
     "PYTEST_DISABLE_PLUGIN_AUTOLOAD",
     "PYTEST_XDIST_AUTO_NUM_WORKERS",
+    "PYTHONPATH",
 )
 
 PYTEST_INI = """\
@@ -76,7 +82,7 @@ def pytest_configure(config):
         config.pluginmanager.register(_Fallback(), "qametrics-fallback")
 '''
 
-TEST_MODULE = """\
+RECORDING_MODULE = """\
 import pytest
 
 
@@ -86,43 +92,81 @@ def test_op(latency_tracker, case):
     latency_tracker.record("op", 0.001)
 """
 
+METRIC_FREE_MODULE = """\
+import pytest
 
-def generate(root: Path, layout: str, tests: int) -> None:
-    """Write the suite: pytest.ini, the fallback conftest and the test module(s)."""
-    (root / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
-    (root / "conftest.py").write_text(CONFTEST, encoding="utf-8")
-    if layout == "param":
-        (root / "test_suite.py").write_text(TEST_MODULE.format(count=tests), encoding="utf-8")
-        return
-    files = 20
-    per_file, extra = divmod(tests, files)
-    for index in range(files):
-        count = per_file + (1 if index < extra else 0)
-        path = root / f"test_mod_{index:02d}.py"
-        path.write_text(TEST_MODULE.format(count=count), encoding="utf-8")
+
+@pytest.mark.parametrize("case", range({count}))
+def test_plain(case):
+    assert case >= 0
+"""
 
 
 @dataclass(frozen=True)
-class Variant:
-    """One command: a mode (-n 2 or serial) with or without the plugin."""
+class Suite:
+    """One generated suite: its module, its size, and whether the plugin judges SLOs in it."""
 
-    mode: str
-    plugin: bool
-    blocked: tuple[str, ...] = ()
+    key: str
+    module: str
+    tests: int
+    judged: bool
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: a suite in a mode, with the targets the issue set for it."""
+
+    suite: Suite
+    mode: str  # "serial" or "-n N"
+    wall_target: float | None = None
+    rss_target_mb: float | None = None
 
     @property
     def label(self) -> str:
-        return f"{self.mode}, {'with' if self.plugin else 'without'} plugin"
+        return f"{self.suite.key} ({self.suite.tests} tests), {self.mode}"
 
-    def command(self, workers: int) -> list[str]:
-        args = [sys.executable, "-m", "pytest", *BASE_ARGS]
-        for name in self.blocked:
-            args += ["-p", f"no:{name}"]
-        if self.mode != "serial":
-            args += ["-n", str(workers)]
-        if not self.plugin:
-            args += list(WITHOUT_ARGS)
-        return args
+
+def suites(tests: int) -> dict[str, Suite]:
+    return {
+        "one-test": Suite("one-test", METRIC_FREE_MODULE, 1, judged=False),
+        "recording": Suite("recording", RECORDING_MODULE, tests, judged=True),
+        "metric-free": Suite("metric-free", METRIC_FREE_MODULE, tests, judged=False),
+    }
+
+
+def rows(tests: int, workers: int) -> list[Row]:
+    found = suites(tests)
+    return [
+        Row(found["one-test"], "serial", 0.03, 2.0),
+        Row(found["recording"], f"-n {workers}", 0.10),
+        Row(found["recording"], "serial", 0.03),
+        Row(found["metric-free"], "serial", 0.02),
+    ]
+
+
+def generate(root: Path, suite: Suite) -> Path:
+    """Write ``suite`` into its own directory under ``root``; return the directory."""
+    directory = root / suite.key
+    directory.mkdir()
+    (directory / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
+    (directory / "conftest.py").write_text(CONFTEST, encoding="utf-8")
+    module = suite.module.format(count=suite.tests)
+    (directory / "test_suite.py").write_text(module, encoding="utf-8")
+    return directory
+
+
+VARIANTS = ("with", "without", "before")
+
+
+def command(row: Row, variant: str, blocked: tuple[str, ...]) -> list[str]:
+    args = [sys.executable, "-m", "pytest", *BASE_ARGS]
+    for name in blocked:
+        args += ["-p", f"no:{name}"]
+    if row.mode != "serial":
+        args += row.mode.split()
+    if variant == "without":
+        args += list(WITHOUT_ARGS)
+    return args
 
 
 def clean_env(pycache: Path | None) -> dict[str, str]:
@@ -140,119 +184,92 @@ def clean_env(pycache: Path | None) -> dict[str, str]:
     return env
 
 
-def children_cpu() -> float:
-    """User + system CPU seconds of every waited-for descendant (pytest and its xdist workers)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+@dataclass(frozen=True)
+class Measured:
+    wall: float
+    cpu: float
+    rss_mb: float
+
+
+def run_process(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str, Measured]:
+    """Run ``args``; return its exit status, output, wall, CPU and peak RSS (os.wait4)."""
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as out:
+        start = perf_counter()
+        proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read()
+    # ru_maxrss is in KiB on Linux: the largest of the process and its waited-for descendants
+    measured = Measured(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    return proc.returncode, text, measured
 
 
 def run_once(
-    variant: Variant, workers: int, root: Path, tests: int, env: dict[str, str]
-) -> tuple[float, float]:
-    """Run the suite once; return its wall and CPU seconds after checking the output."""
-    command = variant.command(workers)
-    cpu = children_cpu()
-    start = perf_counter()
-    proc = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
-    elapsed = perf_counter() - start
-    cpu = children_cpu() - cpu
-    out = proc.stdout + proc.stderr
+    row: Row, variant: str, cwd: Path, envs: dict[str, dict[str, str]], blocked: tuple[str, ...]
+) -> Measured:
+    """Run one variant of ``row`` once, after checking its output."""
+    args = command(row, variant, blocked)
+    code, out, measured = run_process(args, cwd, envs[variant])
     passed = re.search(r"(\d+) passed", out)
     problems = []
-    if proc.returncode != 0:
-        problems.append(f"exit status {proc.returncode}")
-    if passed is None or int(passed.group(1)) != tests:
-        problems.append(f"expected {tests} passed")
-    if variant.plugin and "qametrics SLOs" not in out:
-        problems.append("no qametrics SLO summary with the plugin")
-    if not variant.plugin and "qametrics" in out:
+    if code != 0:
+        problems.append(f"exit status {code}")
+    if passed is None or int(passed.group(1)) != row.suite.tests:
+        problems.append(f"expected {row.suite.tests} passed")
+    judged = "qametrics SLOs" in out
+    if variant != "without" and judged != row.suite.judged:
+        problems.append("an SLO summary" if judged else "no SLO summary")
+    if variant == "without" and "qametrics" in out:
         problems.append("qametrics output although the plugin was disabled")
     if problems:
         tail = "\n".join(out.strip().splitlines()[-15:])
-        raise SystemExit(f"{' '.join(command)}: {', '.join(problems)}\n{tail}")
-    return elapsed, cpu
+        raise SystemExit(f"{variant}: {' '.join(args)}: {', '.join(problems)}\n{tail}")
+    return measured
 
 
 @dataclass
 class Timing:
-    """Wall and CPU seconds of one command over the rounds."""
+    """The runs of one variant of one row."""
 
-    label: str
-    seconds: list[float] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)
+    runs: list[Measured] = field(default_factory=list)
 
-    @property
-    def median(self) -> float:
-        return statistics.median(self.seconds)
-
-    @property
-    def cpu_median(self) -> float:
-        return statistics.median(self.cpu)
+    def median(self, name: str) -> float:
+        return statistics.median(getattr(run, name) for run in self.runs)
 
 
-@dataclass
-class Comparison:
-    """One mode's figures with and without the plugin."""
-
-    mode: str
-    with_plugin: list[float]
-    without_plugin: list[float]
-    overhead: float
-    per_test_us: float
-    cpu_with: list[float]
-    cpu_without: list[float]
-    cpu_overhead: float
-    target: str
-    verdict: str
-
-
-def compare(mode: str, with_t: Timing, without_t: Timing, tests: int, judged: bool) -> Comparison:
-    overhead = with_t.median / without_t.median - 1
-    target = verdict = ""
-    if judged:
-        target = f"<= {TARGET_OVERHEAD:.0%}"
-        verdict = "PASS" if overhead <= TARGET_OVERHEAD else "MISS"
-    return Comparison(
-        mode,
-        with_t.seconds,
-        without_t.seconds,
-        overhead,
-        (with_t.median - without_t.median) / tests * 1e6,
-        with_t.cpu,
-        without_t.cpu,
-        with_t.cpu_median / without_t.cpu_median - 1,
-        target,
-        verdict,
-    )
-
-
-def import_cost(rounds: int, env: dict[str, str]) -> tuple[Timing, Timing]:
+def import_cost(rounds: int, envs: dict[str, dict[str, str]], cwd: Path) -> dict[str, Timing]:
     """Fresh-interpreter wall and CPU time of importing pytest, and pytest plus the plugin."""
-    bare = Timing("python -c 'import pytest'")
-    full = Timing("python -c 'import pytest, pytest_qametrics.plugin'")
+    codes = {
+        "import pytest": ("with", "import pytest"),
+        "import pytest, pytest_qametrics.plugin": (
+            "with",
+            "import pytest, pytest_qametrics.plugin",
+        ),
+    }
+    if "before" in envs:
+        codes["  the same, before"] = ("before", "import pytest, pytest_qametrics.plugin")
+    timings = {label: Timing() for label in codes}
     for _ in range(rounds):
-        for timing, code in (
-            (bare, "import pytest"),
-            (full, "import pytest, pytest_qametrics.plugin"),
-        ):
-            cpu = children_cpu()
-            start = perf_counter()
-            subprocess.run([sys.executable, "-c", code], env=env, check=True)
-            timing.seconds.append(perf_counter() - start)
-            timing.cpu.append(children_cpu() - cpu)
-    return bare, full
+        for label, (variant, code) in codes.items():
+            status, out, measured = run_process([sys.executable, "-c", code], cwd, envs[variant])
+            if status != 0:
+                raise SystemExit(f"python -c {code!r} failed:\n{out}")
+            timings[label].runs.append(measured)
+    return timings
 
 
-def render(rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
-    """Align ``rows`` (the first is the header) into text lines."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+def render(table: list[tuple[str, ...]], right: set[int]) -> list[str]:
+    """Align ``table`` (the first row is the header) into text lines."""
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     lines = []
-    for number, row in enumerate(rows):
-        cells = [
+    for number, cells in enumerate(table):
+        text = [
             c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         ]
-        lines.append("  ".join(cells).rstrip())
+        lines.append("  ".join(text).rstrip())
         if number == 0:
             lines.append("-" * len(lines[0]))
     return lines
@@ -261,25 +278,22 @@ def render(rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="100 tests, 1 round, one warm-up run: a smoke test of a few seconds.",
+        "--quick", action="store_true", help="100 tests, 1 round: a smoke test of a few seconds."
     )
-    parser.add_argument("--tests", type=int, help="Tests in the suite (default 2000, quick 100).")
-    parser.add_argument("--rounds", type=int, help="Runs of each variant (default 5, quick 1).")
-    parser.add_argument(
-        "--layout",
-        choices=("param", "files"),
-        default="param",
-        help="param: one function parametrized --tests times; files: 20 files. Default param.",
-    )
+    parser.add_argument("--tests", type=int, help="Tests of the large suites (default 2000).")
+    parser.add_argument("--rounds", type=int, help="Rounds (default 7, quick 1).")
     parser.add_argument("--workers", type=int, default=2, help="xdist workers (default 2).")
+    parser.add_argument(
+        "--before",
+        metavar="DIR",
+        help="Also run the plugin imported from DIR (a folder holding pytest_qametrics/).",
+    )
     parser.add_argument(
         "--block",
         action="append",
         default=[],
         metavar="PLUGIN",
-        help="Also pass -p no:PLUGIN to both variants (repeatable), e.g. hypothesispytest.",
+        help="Also pass -p no:PLUGIN to every variant (repeatable), e.g. hypothesispytest.",
     )
     parser.add_argument(
         "--keep-env",
@@ -291,142 +305,162 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def header(args: argparse.Namespace, tests: int, rounds: int, variants: list[str]) -> list[str]:
+    lines = [
+        f"pytest-qametrics {pytest_qametrics.__version__} whole-process overhead benchmark",
+        f"python {platform.python_version()}, pytest {pytest.__version__}, "
+        f"os.cpu_count()={os.cpu_count()}, load average {os.getloadavg()[0]:.2f} at start",
+        f"{rounds} rounds; variants {', '.join(variants)} in a rotating order within each row",
+        f"command: python -m pytest {' '.join(BASE_ARGS)} [-n {args.workers}] [-p no:qametrics]",
+    ]
+    if args.before:
+        lines.append(f"before: the plugin imported from {args.before} (PYTHONPATH)")
+    if args.keep_env:
+        lines.append("bytecode: as in this environment")
+    else:
+        lines.append("bytecode: cached in a temporary PYTHONPYCACHEPREFIX, warmed up before timing")
+    return lines
+
+
+def measure(
+    args: argparse.Namespace, tests: int, rounds: int, variants: list[str]
+) -> tuple[list[Row], dict[tuple[Row, str], Timing], dict[str, Timing]]:
+    blocked = tuple(args.block)
+    table = rows(tests, args.workers)
+    timings = {(row, v): Timing() for row in table for v in variants}
+    with tempfile.TemporaryDirectory(prefix="suite-overhead-") as tmp:
+        root = Path(tmp)
+        env = clean_env(None if args.keep_env else root / "pycache")
+        envs = {"with": env, "without": env}
+        if args.before:
+            before_cache = None if args.keep_env else root / "pycache-before"
+            envs["before"] = {**clean_env(before_cache), "PYTHONPATH": str(Path(args.before))}
+        places = {s.key: generate(root, s) for s in suites(tests).values() if s.tests}
+        for row in table:  # warm-up: bytecode caches, the page cache
+            for variant in variants:
+                run_once(row, variant, places[row.suite.key], envs, blocked)
+        for index in range(rounds):
+            for row in table:
+                shift = index % len(variants)
+                for variant in variants[shift:] + variants[:shift]:
+                    run = run_once(row, variant, places[row.suite.key], envs, blocked)
+                    timings[(row, variant)].runs.append(run)
+        # from a directory without a pytest_qametrics/ folder, so that PYTHONPATH decides
+        imports = import_cost(1 if args.quick else rounds, envs, root)
+    return table, timings, imports
+
+
+def verdict(value: float, target: float | None) -> str:
+    if target is None:
+        return ""
+    return "PASS" if value <= target else "MISS"
+
+
+def report(
+    table: list[Row], timings: dict[tuple[Row, str], Timing], variants: list[str]
+) -> tuple[list[str], list[dict[str, Any]]]:
+    lines = render(
+        [("row", "variant", "wall median", "min", "max", "CPU median", "peak RSS")]
+        + [
+            (
+                row.label,
+                v,
+                f"{t.median('wall'):.3f} s",
+                f"{min(r.wall for r in t.runs):.3f} s",
+                f"{max(r.wall for r in t.runs):.3f} s",
+                f"{t.median('cpu'):.3f} s",
+                f"{t.median('rss_mb'):.1f} MB",
+            )
+            for row in table
+            for v in variants
+            for t in [timings[(row, v)]]
+        ],
+        {2, 3, 4, 5, 6},
+    )
+    summary: list[tuple[str, ...]] = [
+        ("row, against -p no:qametrics", "variant", "wall", "CPU", "peak RSS", "target", "")
+    ]
+    data = []
+    for row in table:
+        base = timings[(row, "without")]
+        for v in (v for v in variants if v != "without"):
+            t = timings[(row, v)]
+            wall = t.median("wall") / base.median("wall") - 1
+            cpu = t.median("cpu") / base.median("cpu") - 1
+            rss = t.median("rss_mb") - base.median("rss_mb")
+            target = "" if row.wall_target is None else f"<= {row.wall_target:+.0%}"
+            ok = [verdict(wall, row.wall_target)]
+            if row.rss_target_mb is not None:
+                target += f" / <= +{row.rss_target_mb:g} MB"
+                ok.append(verdict(rss, row.rss_target_mb))
+            met = "MISS" if "MISS" in ok else ("PASS" if "PASS" in ok else "")
+            summary.append(
+                (row.label, v, f"{wall:+.1%}", f"{cpu:+.1%}", f"{rss:+.1f} MB", target, met)
+            )
+            data.append(
+                {
+                    "row": row.label,
+                    "variant": v,
+                    "wall_overhead": wall,
+                    "cpu_overhead": cpu,
+                    "rss_mb_delta": rss,
+                    "verdict": met,
+                    "runs": [asdict(r) for r in t.runs],
+                    "baseline_runs": [asdict(r) for r in base.runs],
+                }
+            )
+    return [*lines, "", *render(summary, {2, 3, 4})], data
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     tests = args.tests or (100 if args.quick else 2000)
-    rounds = args.rounds or (1 if args.quick else 5)
+    rounds = args.rounds or (1 if args.quick else 7)
     if tests < 20 or rounds < 1 or args.workers < 1:
         sys.exit("--tests must be at least 20, --rounds and --workers at least 1")
-    xdist_mode = f"-n {args.workers}"
-    modes = (xdist_mode, "serial")
-    blocked = tuple(args.block)
-    variants = [Variant(mode, plugin, blocked) for mode in modes for plugin in (True, False)]
-    load_start = os.getloadavg()[0]
-    layout = "1 function x" if args.layout == "param" else "20 files,"
-    print(f"pytest-qametrics {pytest_qametrics.__version__} suite overhead benchmark")
-    print(
-        f"python {platform.python_version()}, pytest {pytest.__version__}, "
-        f"os.cpu_count()={os.cpu_count()}, load average {load_start:.2f} at start"
-    )
-    print(
-        f"suite: {layout} {tests} tests, one latency_tracker.record() each, slo(p95=1.0); "
-        f"{rounds} rounds, variants alternating"
-    )
-    print(f"command: {' '.join(variants[0].command(args.workers)[1:])} [-p no:qametrics]")
-    no_cache = os.environ.get("PYTHONDONTWRITEBYTECODE", "")
-    if args.keep_env:
-        print(f"bytecode: as in this environment (PYTHONDONTWRITEBYTECODE={no_cache!r})")
-    else:
-        print("bytecode: cached in a temporary PYTHONPYCACHEPREFIX, warmed up before timing")
+    variants = ["with", "without"] + (["before"] if args.before else [])
+    if args.before and not (Path(args.before) / "pytest_qametrics" / "plugin.py").exists():
+        sys.exit(f"--before {args.before}: no pytest_qametrics/plugin.py there")
+    for line in header(args, tests, rounds, variants):
+        print(line)
     print()
-    timings = {v: Timing(v.label) for v in variants}
-    with tempfile.TemporaryDirectory(prefix="suite-overhead-") as tmp:
-        root = Path(tmp) / "suite"
-        root.mkdir()
-        generate(root, args.layout, tests)
-        env = clean_env(None if args.keep_env else Path(tmp) / "pycache")
-        # Warm-up: bytecode caches, the page cache. Quick runs warm up with one serial run,
-        # which imports every module a worker imports.
-        for variant in [Variant("serial", True, blocked)] if args.quick else variants:
-            run_once(variant, args.workers, root, tests, env)
-        for index in range(rounds):
-            for mode in modes:
-                pair = [Variant(mode, True, blocked), Variant(mode, False, blocked)]
-                for variant in pair if index % 2 == 0 else pair[::-1]:
-                    wall, cpu = run_once(variant, args.workers, root, tests, env)
-                    timings[variant].seconds.append(wall)
-                    timings[variant].cpu.append(cpu)
-        bare, full = import_cost(1 if args.quick else 2 * rounds + 1, env)
-    load_end = os.getloadavg()[0]
-    comparisons = [
-        compare(
-            mode,
-            timings[Variant(mode, True, blocked)],
-            timings[Variant(mode, False, blocked)],
-            tests,
-            judged=mode == xdist_mode,
-        )
-        for mode in modes
+    table, timings, imports = measure(args, tests, rounds, variants)
+    lines, data = report(table, timings, variants)
+    for line in lines:
+        print(line)
+    print()
+    rows_ = [
+        ("fixed cost per process (fresh interpreter)", "wall median", "CPU median", "peak RSS")
     ]
-
-    rows: list[tuple[str, ...]] = [
-        ("run", "wall median", "min", "max", "CPU median", "wall per run (s)")
-    ]
-    for timing in timings.values():
-        rows.append(
+    for label, t in imports.items():
+        rows_.append(
             (
-                timing.label,
-                f"{timing.median:.3f} s",
-                f"{min(timing.seconds):.3f} s",
-                f"{max(timing.seconds):.3f} s",
-                f"{timing.cpu_median:.3f} s",
-                " ".join(f"{s:.2f}" for s in timing.seconds),
+                label,
+                f"{t.median('wall') * 1e3:.0f} ms",
+                f"{t.median('cpu') * 1e3:.0f} ms",
+                f"{t.median('rss_mb'):.1f} MB",
             )
         )
-    for line in render(rows, {1, 2, 3, 4}):
+    for line in render(rows_, {1, 2, 3}):
         print(line)
     print()
-    rows = [("mode", "with", "without", "wall overhead", "per test", "CPU overhead", "target", "")]
-    for c in comparisons:
-        rows.append(
-            (
-                c.mode,
-                f"{statistics.median(c.with_plugin):.3f} s",
-                f"{statistics.median(c.without_plugin):.3f} s",
-                f"{c.overhead:+.1%}",
-                f"{c.per_test_us:+.0f} us",
-                f"{c.cpu_overhead:+.1%}",
-                c.target,
-                c.verdict,
-            )
-        )
-    for line in render(rows, {1, 2, 3, 4, 5}):
-        print(line)
-    print()
-    rows = [("fixed cost per process (fresh interpreter)", "wall median", "min", "CPU median")]
-    for timing in (bare, full):
-        rows.append(
-            (
-                timing.label,
-                f"{timing.median * 1e3:.0f} ms",
-                f"{min(timing.seconds) * 1e3:.0f} ms",
-                f"{timing.cpu_median * 1e3:.0f} ms",
-            )
-        )
-    rows.append(
-        (
-            "  difference: importing the plugin",
-            f"{(full.median - bare.median) * 1e3:+.0f} ms",
-            f"{(min(full.seconds) - min(bare.seconds)) * 1e3:+.0f} ms",
-            f"{(full.cpu_median - bare.cpu_median) * 1e3:+.0f} ms",
-        )
-    )
-    for line in render(rows, {1, 2, 3}):
-        print(line)
-    print()
-    misses = [c.mode for c in comparisons if c.verdict == "MISS"]
-    print(f"target missed: {', '.join(misses)}" if misses else "target met")
-    print(f"load average {load_end:.2f} at the end (figures are noisy when above the core count)")
+    misses = [f"{d['row']} ({d['variant']})" for d in data if d["verdict"] == "MISS"]
+    print(f"targets missed: {'; '.join(misses)}" if misses else "targets met")
+    print(f"load average {os.getloadavg()[0]:.2f} at the end (noisy when above the core count)")
     if args.json:
-        data: dict[str, Any] = {
+        result = {
             "python": platform.python_version(),
             "pytest": pytest.__version__,
             "cpu_count": os.cpu_count(),
             "pytest_qametrics": pytest_qametrics.__version__,
             "tests": tests,
-            "layout": args.layout,
             "rounds": rounds,
             "workers": args.workers,
-            "blocked": list(blocked),
-            "keep_env": args.keep_env,
-            "comparisons": [asdict(c) for c in comparisons],
-            "import_seconds": {"pytest": bare.seconds, "pytest+plugin": full.seconds},
-            "import_cpu_seconds": {"pytest": bare.cpu, "pytest+plugin": full.cpu},
-            "load_average": [load_start, load_end],
+            "before": args.before,
+            "comparisons": data,
+            "imports": {label: [asdict(r) for r in t.runs] for label, t in imports.items()},
         }
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2)
-            fh.write("\n")
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         print(f"results written to {args.json}")
     return 0
 

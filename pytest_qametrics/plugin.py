@@ -5,24 +5,28 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_qametrics.history.baseline import BaselineError
-from pytest_qametrics.history.session import HistoryKeeper, history_keeper
-from pytest_qametrics.report.formats import files_of
-from pytest_qametrics.samples.artifact import ARTIFACT_NAME, check_writable
 from pytest_qametrics.samples.itemstore import ItemStore
 from pytest_qametrics.session.gatekeeper import Gatekeeper, XdistWatcher
 from pytest_qametrics.session.options import add_options
 from pytest_qametrics.session.recorder import Recorder
 from pytest_qametrics.settings import Settings, SettingsError, read_settings
 from pytest_qametrics.slo.spec import SloError
-from pytest_qametrics.trackers.accuracy import ACCURACY_COLUMNS, AccuracyTracker
-from pytest_qametrics.trackers.custom_metrics import MetricsRecorder
-from pytest_qametrics.trackers.escalation import ESCALATION_COLUMNS, EscalationTracker
-from pytest_qametrics.trackers.latency import LatencyTracker
 from pytest_qametrics.trackers.timing import recording_target
+
+if TYPE_CHECKING:
+    from pytest_qametrics.history.session import HistoryKeeper
+    from pytest_qametrics.trackers.accuracy import AccuracyTracker
+    from pytest_qametrics.trackers.custom_metrics import MetricsRecorder
+    from pytest_qametrics.trackers.escalation import EscalationTracker
+    from pytest_qametrics.trackers.latency import LatencyTracker
+
+# The trackers (numpy), the history and the report writers are imported where they are first
+# used, so that a run whose tests record nothing never loads them (tests/integration/
+# test_import_cost.py checks which modules such a run loads).
 
 __all__ = ["Fixtures"]
 
@@ -76,6 +80,8 @@ def _anchored(config: pytest.Config, settings: Settings) -> Settings:
 def _report_dir(config: pytest.Config, settings: Settings) -> Path | None:
     if not settings.report:
         return None
+    from pytest_qametrics.samples.artifact import check_writable
+
     # ini paths are relative to the rootdir (as pytest's own), options to where pytest started
     base = config.rootpath if settings.report_dir_in_ini else config.invocation_params.dir
     directory = base / settings.report_dir
@@ -101,6 +107,9 @@ _OTHER_REPORTS = (
 
 def _refuse_shared_files(config: pytest.Config, directory: Path, settings: Settings) -> None:
     """Stop at start-up when another reporter would write one of the report files."""
+    from pytest_qametrics.choices import files_of
+    from pytest_qametrics.samples.artifact import ARTIFACT_NAME
+
     ours = {(directory / name).resolve(): name for name in files_of(settings.formats)}
     ours[(directory / ARTIFACT_NAME).resolve()] = ARTIFACT_NAME
     invoked = config.invocation_params.dir
@@ -120,6 +129,11 @@ def _refuse_shared_files(config: pytest.Config, directory: Path, settings: Setti
 def _history(config: pytest.Config, settings: Settings) -> HistoryKeeper | None:
     """The history keeper; paths from options are relative to the invocation directory,
     paths from the ini file to the rootdir."""
+    if not settings.history and not settings.baseline:
+        return None
+    from pytest_qametrics.history.baseline import BaselineError
+    from pytest_qametrics.history.session import history_keeper
+
     invoked, root = config.invocation_params.dir, config.rootpath
     try:
         return history_keeper(
@@ -153,6 +167,8 @@ class Fixtures:
     @pytest.fixture
     def latency_tracker(self) -> Iterator[LatencyTracker]:
         """Record operation durations for this test; see LatencyTracker.measure() and record()."""
+        from pytest_qametrics.trackers.latency import LatencyTracker
+
         tracker = LatencyTracker(_store(), self.settings.percentile)
         yield tracker
         tracker.close()
@@ -160,14 +176,20 @@ class Fixtures:
     @pytest.fixture
     def accuracy_tracker(self) -> AccuracyTracker:
         """Record predicted vs actual labels for this test; see AccuracyTracker.record()."""
+        from pytest_qametrics.trackers.accuracy import ACCURACY_COLUMNS, AccuracyTracker
+
         return AccuracyTracker(_store().columns("accuracy", "default", ACCURACY_COLUMNS))
 
     @pytest.fixture
     def escalation_tracker(self) -> EscalationTracker:
         """Record how support interactions end for this test; see EscalationTracker.record()."""
+        from pytest_qametrics.trackers.escalation import ESCALATION_COLUMNS, EscalationTracker
+
         return EscalationTracker(_store().columns("escalation", "default", ESCALATION_COLUMNS))
 
     @pytest.fixture
     def metrics(self) -> MetricsRecorder:
         """Record custom metric values for this test; see MetricsRecorder.record()."""
+        from pytest_qametrics.trackers.custom_metrics import MetricsRecorder
+
         return MetricsRecorder(_store(), self.settings.token_prices, self.settings.percentile)

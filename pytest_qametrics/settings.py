@@ -7,14 +7,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from pytest_qametrics.choices import (
+    DEFAULT_EXACT_CAP,
+    DEFAULT_FORMATS,
+    FORMATS,
+    GATES,
+    METHODS,
+    POLICIES,
+    Gate,
+    PercentileMethod,
+    Policy,
+)
 from pytest_qametrics.export.config import ExportConfig, ExportConfigError, read_export_config
-from pytest_qametrics.judge.evaluation import GATES, POLICIES, Gate, Policy
-from pytest_qametrics.report.formats import DEFAULT_FORMATS, FORMATS
 from pytest_qametrics.slo.lines import parse_slo_lines
 from pytest_qametrics.slo.spec import SloSpec
-from pytest_qametrics.stats.digest import DEFAULT_EXACT_CAP
-from pytest_qametrics.stats.percentiles import METHODS, PercentileMethod
-from pytest_qametrics.trackers.custom_metrics import TokenPrice, parse_token_prices
+from pytest_qametrics.trackers.prices import TokenPrice, parse_token_prices
 
 __all__ = ["Settings", "SettingsError", "formats_from", "read_settings"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,32 +20,10 @@ from pytest_qametrics.export.payloads import (
     slack_message,
 )
 from pytest_qametrics.export.redact import MASK
+from pytest_qametrics.export.result import PROM_FORMAT, PROM_NAME, ExportResult, wants
 from pytest_qametrics.samples.collector import Collector
 
 __all__ = ["PROM_FORMAT", "PROM_NAME", "ExportResult", "alert_messages", "run_exports", "wants"]
-
-#: The report format that adds ``metrics.prom`` to the report directory.
-PROM_FORMAT = "prom"
-PROM_NAME = "metrics.prom"
-
-
-@dataclass(slots=True)
-class ExportResult:
-    """What the exports did: lines to show, files written, and the error lines."""
-
-    lines: list[str] = field(default_factory=list)
-    written: list[Path] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def failed(self) -> bool:
-        """Whether any export failed."""
-        return bool(self.errors)
-
-
-def wants(config: ExportConfig, prom_file: Path | None = None) -> bool:
-    """Whether there is anything to export."""
-    return bool(config.prometheus or config.pushgateway or config.alerts or prom_file)
 
 
 def alert_messages(

@@ -90,7 +90,8 @@ def observe(
             folded = samples.digest.copy()
             folded.add(samples.ok, samples.fail)
             return Observation(stats, stats.count, source, stats.relative_error, digest=folded)
-        values = np.concatenate((samples.ok, samples.fail))
+        # the scope's samples were joined into arrays of their own: no second copy without failures
+        values = np.concatenate((samples.ok, samples.fail)) if samples.fail.size else samples.ok
         return Observation(stats, stats.count, source, values=values)
     pool = population.column_pool(spec.tracker, spec.metric, tag)
     columns = pool.arrays()

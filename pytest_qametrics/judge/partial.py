@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import replace
 
-from pytest_qametrics.judge.evaluation import Verdict
+from pytest_qametrics.judge.verdicts import Verdict
 from pytest_qametrics.samples.plan import RunPlan
 from pytest_qametrics.slo.spec import SESSION, SloSpec
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from pytest_qametrics.choices import DEFAULT_EXACT_CAP
 from pytest_qametrics.samples.population import Population
 from pytest_qametrics.samples.testlog import TestLog, natural_key
 from pytest_qametrics.samples.wire import ItemRecord
 from pytest_qametrics.samples.workers import WorkerLedger
 from pytest_qametrics.slo.spec import SESSION, SloSpec
-from pytest_qametrics.stats.digest import DEFAULT_EXACT_CAP
 
 __all__ = ["Collector"]
 

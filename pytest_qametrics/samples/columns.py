@@ -11,10 +11,11 @@ import numbers
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy is imported where samples are decoded or pooled, not to record them
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = [
     "EXAMPLES_KEPT",
@@ -91,6 +92,8 @@ class ColumnSeries:
 
         Column series always travel exactly (``cap`` applies to latency series only).
         """
+        import numpy as np
+
         return {
             "columns": {
                 name: [values.typecode, np.asarray(values).astype(_WIRE[values.typecode]).tobytes()]
@@ -102,7 +105,7 @@ class ColumnSeries:
 
 
 _WIRE = {"d": "<f8", "q": "<i8"}
-_NATIVE = {"d": np.float64, "q": np.int64}
+_NATIVE = {"d": "float64", "q": "int64"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +125,8 @@ class ColumnEntry:
     @classmethod
     def from_wire(cls, key: SeriesKey, entry: Mapping[str, Any]) -> ColumnEntry:
         """Decode the ``to_wire`` form of a ColumnSeries."""
+        import numpy as np
+
         columns = {
             str(name): np.frombuffer(data, dtype=_WIRE[code]).astype(_NATIVE[code])
             for name, (code, data) in entry["columns"].items()
@@ -146,6 +151,8 @@ class ColumnPool:
         self.examples: list[dict[str, Any]] = []
 
     def _recode(self, labels: list[Label]) -> npt.NDArray[np.int64]:
+        import numpy as np
+
         mapping = np.empty(len(labels), dtype=np.int64)
         for position, label in enumerate(labels):
             key = (label_kind(label), label)
@@ -172,4 +179,6 @@ class ColumnPool:
 
     def arrays(self) -> dict[str, npt.NDArray[Any]]:
         """Each column joined into one array."""
+        import numpy as np
+
         return {name: np.concatenate(parts) for name, parts in self.columns.items()}

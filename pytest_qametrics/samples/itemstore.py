@@ -5,12 +5,13 @@ from __future__ import annotations
 import sys
 from array import array
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from pytest_qametrics.choices import DEFAULT_EXACT_CAP
 from pytest_qametrics.samples.columns import ColumnSeries
-from pytest_qametrics.stats.digest import DEFAULT_EXACT_CAP, LatencyDigest
+
+if TYPE_CHECKING:  # numpy is imported on first use: a test that records nothing never needs it
+    import numpy as np
 
 __all__ = [
     "ERROR_KINDS_KEPT",
@@ -21,6 +22,7 @@ __all__ = [
     "as_float_array",
     "describe_error",
     "normalize_tags",
+    "records_exception",
 ]
 
 Tags = tuple[tuple[str, str], ...]
@@ -52,6 +54,25 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def records_exception(exc: BaseException) -> bool:
+    """Whether a timed block left by ``exc`` is recorded (as a failed sample).
+
+    Every exception is, except two that end the test rather than the operation: Ctrl-C
+    (``KeyboardInterrupt``: the run stops, and the time measured is the user's patience) and
+    ``pytest.skip()`` (the test declares itself not applicable, so its samples are not judged
+    either). pytest's ``Skipped`` is recognised by its name and its base, ``_pytest.outcomes.
+    OutcomeException``, since this stage never imports pytest (``Skipped`` itself claims to live
+    in ``builtins``).
+    """
+    if isinstance(exc, Exception):
+        return True
+    if isinstance(exc, KeyboardInterrupt):
+        return False
+    names = {(cls.__module__, cls.__name__) for cls in type(exc).__mro__}
+    skipped = any(name == "Skipped" for _, name in names)
+    return not (skipped and ("_pytest.outcomes", "OutcomeException") in names)
+
+
 def float_bytes(values: array[float]) -> bytes:
     """Return the samples as little-endian float64 bytes, the wire and file order."""
     if sys.byteorder == "little":
@@ -75,10 +96,13 @@ class LatencySeries:
         return len(self.ok) + len(self.fail)
 
     def add_exception(self, seconds: float, exc: BaseException | None) -> None:
-        """Record a block left by ``exc``: an ``Exception`` is a failed call with its message;
-        any other ``BaseException`` (``KeyboardInterrupt``, ``pytest.skip``) is not recorded,
-        since the operation did not finish: the test did."""
-        if isinstance(exc, Exception):
+        """Record a block left by ``exc`` as a failed call of ``seconds`` with its message.
+
+        That includes a block abandoned by a ``BaseException``: pytest-timeout's ``pytest.fail``,
+        an asyncio cancellation, ``SystemExit``. Only Ctrl-C and ``pytest.skip`` record nothing
+        (see :func:`records_exception`).
+        """
+        if exc is not None and records_exception(exc):
             self.add_failure(seconds, describe_error(exc))
 
     def add_failure(self, seconds: float, message: str) -> None:
@@ -94,6 +118,10 @@ class LatencySeries:
         errors = dict(self.errors)
         if len(self) <= cap:
             return {"ok": float_bytes(self.ok), "fail": float_bytes(self.fail), "errors": errors}
+        import numpy as np
+
+        from pytest_qametrics.stats.digest import LatencyDigest
+
         digest = LatencyDigest()
         digest.add(
             np.frombuffer(self.ok, dtype=np.float64), np.frombuffer(self.fail, dtype=np.float64)
@@ -111,6 +139,8 @@ def add_error(errors: dict[str, int], message: str, count: int = 1) -> None:
 
 def as_float_array(parts: list[array[float]]) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Join typed arrays into one float64 numpy array (a copy, safe to reorder)."""
+    import numpy as np
+
     arrays = [np.frombuffer(p, dtype=np.float64) for p in parts if len(p)]
     if not arrays:
         return np.empty(0, dtype=np.float64)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
-
+from pytest_qametrics.choices import DEFAULT_EXACT_CAP, PercentileMethod
 from pytest_qametrics.samples.columns import ColumnEntry, ColumnPool
 from pytest_qametrics.samples.itemstore import SeriesKey, add_error, as_float_array
 from pytest_qametrics.samples.wire import ItemRecord, SeriesEntry
-from pytest_qametrics.stats.digest import DEFAULT_EXACT_CAP, LatencyDigest
-from pytest_qametrics.stats.latency_stats import LatencyStats, summarize_digest, summarize_latency
-from pytest_qametrics.stats.percentiles import PercentileMethod
+
+if TYPE_CHECKING:  # numpy is imported when samples arrive: a run without any never loads it
+    import numpy as np
+    import numpy.typing as npt
+
+    from pytest_qametrics.stats.digest import LatencyDigest
+    from pytest_qametrics.stats.latency_stats import LatencyStats
 
 __all__ = ["LABEL_COLUMNS", "Chunks", "LatencyPool", "LatencySamples", "Population"]
 
@@ -38,6 +41,8 @@ class LatencySamples:
 
     def summarize(self, method: PercentileMethod) -> LatencyStats:
         """Statistics of every sample; approximate (and marked so) when a digest is involved."""
+        from pytest_qametrics.stats.latency_stats import summarize_digest, summarize_latency
+
         if self.digest is None:
             return summarize_latency(self.ok, self.fail, self.errors, method)
         return summarize_digest(self.digest, self.ok, self.fail, self.errors, method)
@@ -78,6 +83,8 @@ class Chunks:
 
     def joined(self) -> npt.NDArray[np.float64]:
         """All samples as one new array."""
+        import numpy as np
+
         if not self.parts:
             return np.empty(0, dtype=np.float64)
         return np.concatenate(self.parts)
@@ -118,6 +125,8 @@ class LatencyPool:
             self._fold()
 
     def _digest(self) -> LatencyDigest:
+        from pytest_qametrics.stats.digest import LatencyDigest
+
         if self.digest is None:
             self.digest = LatencyDigest()
         return self.digest
@@ -196,6 +205,8 @@ class Population:
 
     def latency(self, operation: str | None, tag: tuple[str, str] | None = None) -> LatencySamples:
         """Return every latency sample of the scope, or those of one operation or tag value."""
+        from pytest_qametrics.stats.digest import LatencyDigest
+
         pools = [
             pool
             for (tracker, name, tags), pool in self.series.items()
@@ -215,6 +226,8 @@ class Population:
 
     def call_duration_samples(self) -> LatencySamples:
         """The tests' call durations as latency samples (the fallback source)."""
+        import numpy as np
+
         calls = as_float_array([self.call_durations])
         return LatencySamples(calls, np.empty(0, dtype=np.float64), {})
 
@@ -224,5 +237,7 @@ def _has(tags: tuple[tuple[str, str], ...], tag: tuple[str, str] | None) -> bool
 
 
 def _join(chunks: list[Chunks]) -> npt.NDArray[np.float64]:
+    import numpy as np
+
     parts = [part for c in chunks for part in c.parts]
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.float64)

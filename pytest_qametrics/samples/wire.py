@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import numpy.typing as npt
-
+from pytest_qametrics.choices import DEFAULT_EXACT_CAP
 from pytest_qametrics.samples.columns import ColumnEntry
 from pytest_qametrics.samples.itemstore import ItemStore, SeriesKey
 from pytest_qametrics.slo.spec import SloSpec
-from pytest_qametrics.stats.digest import DEFAULT_EXACT_CAP, LatencyDigest
+
+if TYPE_CHECKING:  # numpy is imported when a payload with samples is decoded
+    import numpy as np
+    import numpy.typing as npt
+
+    from pytest_qametrics.stats.digest import LatencyDigest
 
 __all__ = [
     "WIRE_VERSION",
@@ -76,13 +79,18 @@ def encode_item(
     call_duration: float | None,
     store: ItemStore,
     cap: int = DEFAULT_EXACT_CAP,
+    specs_wire: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Build the payload of one test from exact builtins only (execnet rejects anything else)."""
+    """Build the payload of one test from exact builtins only (execnet rejects anything else).
+
+    ``specs_wire``, when given, is ``[spec.to_wire() for spec in specs]`` made earlier (the
+    cases of one function share it).
+    """
     return {
         "v": WIRE_VERSION,
         "nodeid": nodeid,
         "groups": list(groups),
-        "specs": [spec.to_wire() for spec in specs],
+        "specs": [spec.to_wire() for spec in specs] if specs_wire is None else specs_wire,
         "outcome": outcome,
         "call_duration": None if call_duration is None else float(call_duration),
         "series": store.to_wire(cap),
@@ -149,10 +157,26 @@ def _series(entry: Mapping[str, Any]) -> SeriesEntry | ColumnEntry:
     key = (str(entry["tracker"]), str(entry["name"]), tags)
     if key[0] != "latency":
         return ColumnEntry.from_wire(key, entry)
+    samples, digest_from_wire = _decoders()
     return SeriesEntry(
         key=key,
-        ok=np.frombuffer(entry["ok"], dtype="<f8").astype(np.float64, copy=False),
-        fail=np.frombuffer(entry["fail"], dtype="<f8").astype(np.float64, copy=False),
+        ok=samples(entry["ok"]),
+        fail=samples(entry["fail"]),
         errors={str(k): int(v) for k, v in entry["errors"].items()},
-        digest=LatencyDigest.from_wire(entry["digest"]) if "digest" in entry else None,
+        digest=digest_from_wire(entry["digest"]) if "digest" in entry else None,
     )
+
+
+@functools.cache
+def _decoders() -> tuple[
+    Callable[[bytes], npt.NDArray[np.float64]], Callable[[Any], LatencyDigest]
+]:
+    """numpy's decoders, imported once, on the first payload that carries samples."""
+    import numpy as np
+
+    from pytest_qametrics.stats.digest import LatencyDigest
+
+    def samples(data: bytes) -> npt.NDArray[np.float64]:
+        return np.frombuffer(data, dtype="<f8").astype(np.float64, copy=False)
+
+    return samples, LatencyDigest.from_wire

@@ -7,29 +7,16 @@ import os
 from collections.abc import Generator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_qametrics.export.context import run_context
-from pytest_qametrics.export.exporter import (
-    PROM_FORMAT,
-    PROM_NAME,
-    ExportResult,
-    run_exports,
-    wants,
-)
-from pytest_qametrics.history.session import HistoryKeeper
-from pytest_qametrics.judge.evaluation import Outcome, Verdict, evaluate, gate_outcome
+from pytest_qametrics.export.result import PROM_FORMAT, PROM_NAME, ExportResult, wants
 from pytest_qametrics.judge.partial import not_run_specs, partial_note, skip_unrun
-from pytest_qametrics.report.model import RunInfo, build_report
-from pytest_qametrics.report.provenance import git_commit
-from pytest_qametrics.report.terminal import summary_lines
-from pytest_qametrics.samples.artifact import ARTIFACT_NAME, dump_collector, write_atomic
+from pytest_qametrics.judge.verdicts import Outcome, Verdict, gate_outcome
 from pytest_qametrics.samples.collector import Collector
 from pytest_qametrics.samples.plan import PLAN_OUTPUT_KEY, RunPlan
 from pytest_qametrics.samples.wire import WireError, decode_item, decode_specs
-from pytest_qametrics.session.publish import ci_wants_report, publish
 from pytest_qametrics.session.recorder import (
     DECLARED_ATTRIBUTE,
     LATE_OUTPUT_KEY,
@@ -38,6 +25,13 @@ from pytest_qametrics.session.recorder import (
     Recorder,
 )
 from pytest_qametrics.settings import Settings
+
+if TYPE_CHECKING:
+    from pytest_qametrics.history.session import HistoryKeeper
+
+# The evaluation (numpy), the report model and renderers, the data file, the exporter and the
+# CI integrations are imported where they are first needed: a run that records nothing and
+# declares no SLO never loads them.
 
 __all__ = ["Gatekeeper", "XdistWatcher", "worker_of"]
 
@@ -54,6 +48,9 @@ _CRASH_PHASE = "???"
 
 def worker_of(report: pytest.TestReport) -> str | None:
     """The xdist worker id (``gw0``) a report came from, or None in a serial run."""
+    attributes = report.__dict__
+    if "worker_id" not in attributes and "node" not in attributes:  # serial: no lookups fail
+        return None
     worker = getattr(report, "worker_id", None)
     if worker is None:
         gateway = getattr(getattr(report, "node", None), "gateway", None)
@@ -108,21 +105,17 @@ class Gatekeeper:
             self.collector.workers.crashed_while(worker, report.nodeid)
             self.collector.tests.crashed(report.nodeid, worker)
             return
+        attributes = report.__dict__  # report attributes set by plugins live here
+        when, outcome, duration = report.when, report.outcome, report.duration
         if not is_subtest(report):
-            self.collector.add_test_phase(report.when, report.outcome, report.duration)
-        xfail = hasattr(report, "wasxfail")
+            self.collector.add_test_phase(when, outcome, duration)
+        xfail = "wasxfail" in attributes
         self.collector.tests.phase(
-            report.nodeid,
-            report.when,
-            report.outcome,
-            report.duration,
-            worker,
-            report.location,
-            xfail,
+            report.nodeid, when, outcome, duration, worker, report.location, xfail
         )
-        declared = getattr(report, DECLARED_ATTRIBUTE, None)
-        payload = getattr(report, REPORT_ATTRIBUTE, None)
-        shared = getattr(report, SHARED_ATTRIBUTE, None)
+        declared = attributes.get(DECLARED_ATTRIBUTE)
+        payload = attributes.get(REPORT_ATTRIBUTE)
+        shared = attributes.get(SHARED_ATTRIBUTE)
         if declared is None and payload is None and shared is None:
             return
         source = f"worker {worker} (test {report.nodeid})" if worker else f"test {report.nodeid}"
@@ -143,6 +136,8 @@ class Gatekeeper:
         if self.settings.gate != "off":
             self._judge(session)
         judged = bool(self.result and self.result[0]) or bool(self.collector.workers.lost)
+        if judged:
+            from pytest_qametrics.session.publish import ci_wants_report, publish
         ci = judged and ci_wants_report(session.config)
         # a run in which no test ran (--collect-only, exit code 5) must not replace the last push
         ran = self.collector.session.items > 0
@@ -172,6 +167,9 @@ class Gatekeeper:
         """Textfiles, the push and the alerts, once, here on the controller (or serial run)."""
         config = self.settings.export
         root = session.config.rootpath
+        from pytest_qametrics.export.context import run_context
+        from pytest_qametrics.export.exporter import run_exports
+
         context = run_context(config.project or root.name, root, os.environ)
         self.exported = run_exports(report, self.collector, config, context, self._prom_file())
         self.written += self.exported.written
@@ -180,6 +178,9 @@ class Gatekeeper:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def _report(self, session: pytest.Session) -> dict[str, Any]:
+        from pytest_qametrics.report.model import RunInfo, build_report
+        from pytest_qametrics.report.provenance import git_commit
+
         verdicts, outcome = self.result or ([], gate_outcome([], self.settings.no_data))
         run = RunInfo(
             started=self.started.isoformat(timespec="seconds"),
@@ -196,6 +197,11 @@ class Gatekeeper:
         try:
             # imported here: jinja2 and the template cost ~50 ms, only runs that write pay it
             from pytest_qametrics.report.files import write_reports
+            from pytest_qametrics.samples.artifact import (
+                ARTIFACT_NAME,
+                dump_collector,
+                write_atomic,
+            )
 
             self.written = write_reports(report, directory, self.settings.formats)
             artifact = directory / ARTIFACT_NAME
@@ -220,9 +226,14 @@ class Gatekeeper:
         ran = {row[0] for row in collector.tests.finished()}
         if plan is not None:  # SLOs of tests that did not run are listed, as skipped
             collector.add_specs(not_run_specs(plan, ran))
-        statistics = [spec.statistic for spec in collector.specs]
-        baseline = self.history.baseline(statistics) if self.history is not None else None
-        verdicts = evaluate(collector.specs, collector.scopes(), self.settings.percentile, baseline)
+        verdicts: list[Verdict] = []
+        if collector.specs:  # nothing to judge otherwise: the evaluation is not even imported
+            from pytest_qametrics.judge.evaluation import evaluate
+
+            statistics = [spec.statistic for spec in collector.specs]
+            baseline = self.history.baseline(statistics) if self.history is not None else None
+            scopes = collector.scopes()
+            verdicts = evaluate(collector.specs, scopes, self.settings.percentile, baseline)
         if plan is not None:
             verdicts = skip_unrun(verdicts, plan, ran)
             self.partial = partial_note(plan, len(ran))
@@ -263,6 +274,8 @@ class Gatekeeper:
         if self.not_judged:
             write(self.not_judged, yellow=True)
         if self.result is not None:
+            from pytest_qametrics.report.terminal import summary_lines
+
             verdicts, outcome = self.result
             for line in summary_lines(verdicts, outcome, self.settings.gate):
                 colour = _COLOURS.get(line[:8].strip(), "")

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import pytest
 
-from pytest_qametrics.judge.evaluation import GATES
+from pytest_qametrics.choices import GATES
 
 __all__ = ["INI_KEYS", "OPTIONS", "IniKey", "Option", "add_options"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from typing import Any
 
 import pytest
 
@@ -41,12 +42,19 @@ LATE_OUTPUT_KEY = "qametrics_late_v1"
 class ItemState:
     """What one test recorded, which SLOs it declares, and how it ended."""
 
-    __slots__ = ("call_duration", "groups", "outcome", "shipped", "specs", "store")
+    __slots__ = ("call_duration", "groups", "outcome", "shipped", "specs", "specs_wire", "store")
 
-    def __init__(self, specs: tuple[SloSpec, ...] = ()) -> None:
+    def __init__(
+        self,
+        specs: tuple[SloSpec, ...] = (),
+        groups: tuple[str, ...] = (),
+        specs_wire: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.store = ItemStore()
         self.specs = specs
-        self.groups = tuple(dict.fromkeys(spec.scope for spec in specs))
+        self.groups = groups or tuple(dict.fromkeys(spec.scope for spec in specs))
+        #: The specs as sent, made once per function (its cases share it; nobody mutates it).
+        self.specs_wire = [spec.to_wire() for spec in specs] if specs_wire is None else specs_wire
         self.outcome: Outcome = "passed"
         self.call_duration: float | None = None
         #: Samples the store held when its payload left; more later are late samples.
@@ -54,9 +62,10 @@ class ItemState:
 
     def observe(self, report: pytest.TestReport) -> None:
         """Fold one phase report into the test's outcome and call duration."""
-        if report.failed:
+        outcome = report.outcome
+        if outcome == "failed":
             self.outcome = "failed"
-        elif report.skipped and self.outcome == "passed":
+        elif outcome == "skipped" and self.outcome == "passed":
             self.outcome = "skipped"
         if report.when == "call":
             self.call_duration = report.duration
@@ -80,12 +89,12 @@ def default_group(item: pytest.Item) -> str:
     return item.nodeid
 
 
-def specs_of(item: pytest.Item) -> tuple[SloSpec, ...]:
-    """Validate every ``slo`` mark on ``item`` (including class and module marks)."""
-    group = default_group(item)
+def _specs_from_marks(
+    marks: tuple[pytest.Mark, ...], group: str, nodeid: str
+) -> tuple[SloSpec, ...]:
     specs: list[SloSpec] = []
-    for mark in item.iter_markers(name="slo"):
-        specs.extend(specs_from_marker(mark.args, mark.kwargs, group, item.nodeid))
+    for mark in marks:
+        specs.extend(specs_from_marker(mark.args, mark.kwargs, group, nodeid))
     return tuple(dict.fromkeys(specs))
 
 
@@ -122,6 +131,44 @@ class _SharedScope:
         recording_target.swap(self.previous)
 
 
+class MarkCache:
+    """Parses the ``slo`` marks of each test function once, not once per parametrized case.
+
+    The marks of a test are its own (the function's, and a ``pytest.param``'s) followed by its
+    parents' (class, module), which are looked up once per parent. Parsed specs are cached by
+    the identity of the marks and the default group, so cases with the same marks share them
+    (including ``declared_at``, which names the first case); a test without ``slo`` marks costs
+    a scan of its own few marks.
+    """
+
+    def __init__(self) -> None:
+        self._parents: dict[int, tuple[pytest.Collector, tuple[pytest.Mark, ...]]] = {}
+        self._parsed: dict[tuple[object, ...], tuple[tuple[pytest.Mark, ...], ItemState]] = {}
+
+    def _parent_marks(self, parent: object) -> tuple[pytest.Mark, ...]:
+        if not isinstance(parent, pytest.Collector):
+            return ()
+        known = self._parents.get(id(parent))
+        if known is None or known[0] is not parent:
+            known = self._parents[id(parent)] = (parent, tuple(parent.iter_markers(name="slo")))
+        return known[1]
+
+    def state(self, item: pytest.Item) -> ItemState:
+        """A fresh state for ``item`` with its validated specs (SloError on a bad mark)."""
+        own = tuple(mark for mark in item.own_markers if mark.name == "slo")
+        marks = own + self._parent_marks(item.parent)
+        if not marks:
+            return ItemState()
+        group = default_group(item)
+        key = (group, *map(id, marks))
+        cached = self._parsed.get(key)
+        if cached is None:  # the marks stay referenced by the entry, so their ids stay unique
+            specs = _specs_from_marks(marks, group, item.nodeid)
+            cached = self._parsed[key] = (marks, ItemState(specs))
+        template = cached[1]
+        return ItemState(template.specs, template.groups, template.specs_wire)
+
+
 class Recorder:
     """Registered in every process that runs tests (serial runs and xdist workers).
 
@@ -156,6 +203,7 @@ class Recorder:
         ]
         self.plan = RunPlan(len(chosen), len(left_out), tuple(declared), _narrowed(session.config))
         self.collected.clear()
+        self.marks = MarkCache()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_fixture_setup(
@@ -183,7 +231,7 @@ class Recorder:
                 continue
             self.collected[node.nodeid] = node
             try:
-                node.stash[_ITEM_STATE] = ItemState(specs_of(node))
+                node.stash[_ITEM_STATE] = self.marks.state(node)
             except SloError as err:
                 report.outcome = "failed"
                 report.longrepr = str(err)
@@ -211,7 +259,7 @@ class Recorder:
         state = item_state(item)
         state.observe(report)
         if report.when == "setup" and state.specs:
-            setattr(report, DECLARED_ATTRIBUTE, [spec.to_wire() for spec in state.specs])
+            setattr(report, DECLARED_ATTRIBUTE, state.specs_wire)
         if report.when != "teardown":
             return report
         if state.specs or state.store:
@@ -223,6 +271,7 @@ class Recorder:
                 state.call_duration,
                 state.store,
                 self.exact_cap,
+                state.specs_wire,
             )
             setattr(report, REPORT_ATTRIBUTE, payload)
             self.sent_items += 1

@@ -8,12 +8,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from pytest_qametrics.choices import DEFAULT_EXACT_CAP
 from pytest_qametrics.stats.loghist import LogHistogram
 
 __all__ = ["DEFAULT_EXACT_CAP", "LatencyDigest"]
-
-#: Samples a series keeps exactly (per series, per process) before it folds into a histogram.
-DEFAULT_EXACT_CAP = 1_000_000
 
 
 class LatencyDigest:

@@ -104,19 +104,29 @@ def summarize_latency(
     method: PercentileMethod,
 ) -> LatencyStats:
     """Summarize successful and failed durations into one LatencyStats."""
-    values = np.concatenate((ok, fail)) if fail.size else ok
-    n = int(values.size)
+    n = int(ok.size + fail.size)
     if n == 0:
         return _empty_stats(method, errors)
     # One sort: every statistic below is read from the sorted samples, so the order in which
     # they arrived (xdist workers, CI shards) cannot change a single bit of the result.
-    ordered = np.sort(values)
+    if fail.size:
+        ordered = np.concatenate((ok, fail))
+        ordered.sort()  # the concatenation is a copy of our own: sorted in place
+    else:
+        ordered = np.sort(ok)
     quantiles = sorted_percentiles(ordered, list(PERCENTILES.values()), method)
     mean = float(ordered.sum()) / n
-    stdev = math.sqrt(float(np.square(ordered - mean).sum()) / (n - 1)) if n > 1 else 0.0
+    stdev = math.sqrt(_squared_deviations(ordered, mean) / (n - 1)) if n > 1 else 0.0
     median = float(ordered[(n - 1) // 2] + ordered[n // 2]) / 2
     extremes = (median, float(ordered[0]), float(ordered[-1]))
     return _stats(n, int(ok.size), (mean, stdev), extremes, quantiles, method, errors)
+
+
+def _squared_deviations(ordered: npt.NDArray[np.float64], mean: float) -> float:
+    """Sum of (x - mean)**2 with one temporary array (squared in place: the same sum)."""
+    deviations = ordered - mean
+    np.square(deviations, out=deviations)
+    return float(deviations.sum())
 
 
 def summarize_digest(

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["METHODS", "PercentileMethod", "nearest_rank", "percentiles", "sorted_percentiles"]
+from pytest_qametrics.choices import METHODS, PercentileMethod
 
-PercentileMethod = Literal["nearest-rank", "linear"]
-METHODS: tuple[PercentileMethod, ...] = ("nearest-rank", "linear")
+__all__ = ["METHODS", "PercentileMethod", "nearest_rank", "percentiles", "sorted_percentiles"]
 
 # p*n can land just above an integer in binary floating point (0.07 * 100 == 7.000000000000001),
 # which would push a naive ceil() one rank too high; the guard is far below any real rank gap.

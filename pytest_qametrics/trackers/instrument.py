@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 from urllib.parse import urlsplit
 
-from pytest_qametrics.samples.itemstore import normalize_tags
+from pytest_qametrics.samples.itemstore import normalize_tags, records_exception
 
 if TYPE_CHECKING:
     import requests
@@ -169,8 +169,10 @@ class _TimedRequest:
         start = perf_counter()
         try:
             response = self.original(method, url, *args, **kwargs)
-        except Exception as exc:
+        except BaseException as exc:
             elapsed = perf_counter() - start
+            if not records_exception(exc):  # Ctrl-C, pytest.skip: the test ended, not the call
+                raise
             error = describe_request_error(exc)
             self.sink.record(operation, elapsed, success=False, error=error, **self.tags)
             raise

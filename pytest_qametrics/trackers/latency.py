@@ -11,6 +11,7 @@ from time import perf_counter
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from pytest_qametrics.choices import PercentileMethod
 from pytest_qametrics.samples.itemstore import (
     ItemStore,
     LatencySeries,
@@ -19,8 +20,6 @@ from pytest_qametrics.samples.itemstore import (
     describe_error,
     normalize_tags,
 )
-from pytest_qametrics.stats.latency_stats import LatencyStats, summarize_latency
-from pytest_qametrics.stats.percentiles import PercentileMethod
 from pytest_qametrics.trackers.instrument import (
     FailureStatus,
     Instrumentation,
@@ -31,6 +30,8 @@ from pytest_qametrics.trackers.instrument import (
 if TYPE_CHECKING:
     import requests
 
+    from pytest_qametrics.stats.latency_stats import LatencyStats
+
 __all__ = ["LatencyTracker", "Measurement", "describe_error"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,11 +40,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Measurement:
     """Times one block, ``async with`` block or decorated call into a latency series.
 
-    A block that raises an ``Exception`` is recorded as a failure with its message, and the
-    exception propagates. A block left by a ``BaseException`` that is not an ``Exception``
-    (``KeyboardInterrupt``, ``pytest.skip``, ``pytest.fail``) is not recorded: the operation
-    did not finish, the test did. Each ``with`` uses a fresh object, so nesting, threads and
-    concurrent tasks time correctly.
+    A block that raises is recorded as a failure of its elapsed time with the exception's
+    type and message, and the exception propagates. That includes blocks abandoned by a
+    ``BaseException`` (pytest-timeout's ``pytest.fail``, an asyncio ``CancelledError``); only
+    Ctrl-C and ``pytest.skip()`` record nothing, since they end the test, not the operation.
+    Each ``with`` uses a fresh object, so nesting, threads and concurrent tasks time correctly.
     """
 
     __slots__ = ("_series", "_start")
@@ -85,6 +86,7 @@ class Measurement:
 
 
 _new_measurement = object.__new__
+_INF = math.inf
 
 
 def _tag_key(operation: str, tags: dict[str, Any]) -> tuple[Any, ...]:
@@ -129,6 +131,8 @@ class LatencyTracker:
         self._store = store
         self._method: PercentileMethod = method
         self._plain: dict[str, LatencySeries] = {}
+        #: ``series.ok.append`` per untagged operation: record()'s fast path calls it directly.
+        self._plain_ok: dict[str, Callable[[float], None]] = {}
         self._tagged: dict[tuple[Any, ...], LatencySeries] = {}
         self._instrumented: list[Instrumentation] = []
 
@@ -136,6 +140,7 @@ class LatencyTracker:
         if not tags:
             series = self._store.latency(operation)
             self._plain[operation] = series
+            self._plain_ok[operation] = series.ok.append
             return series
         series = self._store.latency(operation, normalize_tags(tags))
         self._tagged[_tag_key(operation, tags)] = series  # values are scalars now
@@ -152,9 +157,14 @@ class LatencyTracker:
 
     def measure(self, operation: str = "default", **tags: Any) -> Measurement:
         """Return a context manager (also ``async with``, also a decorator) timing ``operation``."""
-        series = self._lookup(operation, tags)
-        if series is None:
-            series = self._series(operation, tags)
+        if tags:
+            found = self._lookup(operation, tags)
+            series = self._series(operation, tags) if found is None else found
+        else:  # the hot path, inlined: one dict lookup for an operation seen before
+            try:
+                series = self._plain[operation]
+            except (KeyError, TypeError):  # first use, or bad input that _series() explains
+                series = self._series(operation, tags)
         measurement = _new_measurement(Measurement)  # skips __init__: this is the hot path
         measurement._series = series
         return measurement
@@ -169,12 +179,24 @@ class LatencyTracker:
         **tags: Any,
     ) -> None:
         """Record a duration in seconds measured elsewhere, as a success or a failure."""
+        # The hot path: a finite float >= 0, a success, no tags, an operation seen before.
+        if not tags and seconds.__class__ is float and 0.0 <= seconds < _INF and success is True:
+            try:
+                self._plain_ok[operation](seconds)
+                return
+            except (KeyError, TypeError):  # first use, or bad input explained below
+                pass
+        self._record(operation, seconds, success, error, tags)
+
+    def _record(
+        self, operation: str, seconds: float, success: bool, error: str | None, tags: dict[str, Any]
+    ) -> None:
         series = self._lookup(operation, tags)
         if series is None:
             series = self._series(operation, tags)
         if seconds.__class__ is not float:
             seconds = _as_seconds(seconds, operation)
-        if not 0.0 <= seconds < math.inf:
+        if not 0.0 <= seconds < _INF:
             raise ValueError(
                 f"latency_tracker.record({operation!r}, {seconds!r}): a duration must be a "
                 f"finite number of seconds >= 0"
@@ -232,6 +254,8 @@ class LatencyTracker:
 
     def stats(self, operation: str | None = None) -> LatencyStats:
         """Return statistics of what this test recorded, for one operation or for all."""
+        from pytest_qametrics.stats.latency_stats import summarize_latency
+
         chosen = [
             series
             for (_, name, _), series in self._store.series.items()

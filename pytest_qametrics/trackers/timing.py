@@ -8,7 +8,6 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from pytest_qametrics.samples.itemstore import ItemStore, LatencySeries, normalize_tags
-from pytest_qametrics.trackers.latency import decorate
 
 __all__ = ["RecordingTarget", "recording_target", "timed"]
 
@@ -101,4 +100,6 @@ class timed:
 
     def __call__(self, func: F) -> F:
         """Decorate a sync or async function so each call is timed."""
+        from pytest_qametrics.trackers.latency import decorate  # not needed to record a block
+
         return decorate(func, self._series)  # type: ignore[type-var]

@@ -2,9 +2,8 @@
 
 The stages, lowest first (a module may import its own stage and the stages below it):
 
-    version < slo < stats < samples < trackers < judge < report | history < export < settings
-    < session
-    < plugin, cli, the package itself
+    version, choices < slo < stats < samples < trackers < judge < report | history < export
+    < settings < session < plugin, cli, the package itself
 
 ``report`` and ``history`` are siblings: neither imports the other. The rules are checked
 statically on every import statement (also those under ``if TYPE_CHECKING:`` and inside
@@ -30,6 +29,8 @@ PACKAGE = Path(pytest_qametrics.__file__).parent
 #: Each stage (a subpackage, or a module at the top of the package) and its layer.
 LAYERS: dict[str, int] = {
     "version": 0,
+    # the values options and ini keys accept, read by every run's settings without numpy
+    "choices": 0,
     "slo": 1,
     "stats": 2,
     "samples": 3,
@@ -312,3 +313,18 @@ def test_the_report_stage_and_the_command_never_load_pytest() -> None:
 def test_the_check_sees_pytest_when_the_plugin_is_imported() -> None:
     loaded = newly_loaded_by_importing(["pytest_qametrics.plugin"])
     assert "pytest" in culprits(loaded, NOT_PYTEST)["pytest_qametrics.plugin"]
+
+
+#: What the plugin may load only when a run needs it (tests/integration/test_import_cost.py
+#: checks a whole metric-free session; this checks the import itself, module by module).
+LOADED_ON_DEMAND = ("numpy", "scipy", "sklearn", "jinja2", "requests")
+
+
+def test_importing_the_package_and_the_plugin_loads_nothing_heavy() -> None:
+    loaded = newly_loaded_by_importing(["pytest_qametrics", "pytest_qametrics.plugin"])
+    assert culprits(loaded, LOADED_ON_DEMAND) == {}
+
+
+def test_the_heavy_check_sees_numpy_when_a_tracker_module_is_imported() -> None:
+    loaded = newly_loaded_by_importing(["pytest_qametrics.trackers.accuracy"])
+    assert "numpy" in culprits(loaded, LOADED_ON_DEMAND)["pytest_qametrics.trackers.accuracy"]

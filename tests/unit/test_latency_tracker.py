@@ -174,13 +174,56 @@ def test_an_error_without_a_message_is_recorded_by_its_type_name() -> None:
     assert describe_error(ValueError("bad")) == "ValueError: bad"
 
 
-@pytest.mark.parametrize("escape", [KeyboardInterrupt, SystemExit, GeneratorExit])
-def test_a_block_left_by_a_base_exception_records_nothing(
-    tracker: LatencyTracker, escape: type[BaseException]
-) -> None:
-    with pytest.raises(escape), tracker.measure("op"):
-        raise escape()
+def test_a_block_left_by_ctrl_c_records_nothing(tracker: LatencyTracker) -> None:
+    with pytest.raises(KeyboardInterrupt), tracker.measure("op"):
+        raise KeyboardInterrupt
     assert tracker.stats().count == 0
+
+
+@pytest.mark.parametrize(
+    ("escape", "message"),
+    [
+        (pytest.fail.Exception("Timeout (>1.0s) from pytest-timeout."), "Failed: Timeout"),
+        (asyncio.CancelledError(), "CancelledError"),
+        (SystemExit(3), "SystemExit: 3"),
+        (GeneratorExit(), "GeneratorExit"),
+    ],
+)
+def test_a_block_abandoned_by_a_base_exception_is_a_failed_sample_with_the_reason(
+    tracker: LatencyTracker, store: ItemStore, escape: BaseException, message: str
+) -> None:
+    def abandoned() -> None:
+        time.sleep(0.002)
+        raise escape
+
+    with pytest.raises(type(escape)), tracker.measure("op"):
+        abandoned()
+    series = store.latency("op")
+    assert len(series.ok) == 0
+    assert len(series.fail) == 1
+    assert series.fail[0] >= 0.002
+    assert [m.startswith(message) for m in series.errors] == [True]
+
+
+def test_a_measured_block_cancelled_by_wait_for_is_a_failed_sample(
+    tracker: LatencyTracker, store: ItemStore
+) -> None:
+    async def slow() -> None:
+        async with tracker.measure("llm_call"):
+            await asyncio.sleep(10)
+
+    async def main() -> None:
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(slow(), timeout=0.01)
+        async with tracker.measure("llm_call"):  # the next block times on its own
+            await asyncio.sleep(0)
+
+    asyncio.run(main())
+    series = store.latency("llm_call")
+    assert len(series.ok) == 1
+    assert len(series.fail) == 1
+    assert 0.01 <= series.fail[0] < 5
+    assert series.errors == {"CancelledError": 1}
 
 
 def test_a_block_left_by_pytest_skip_records_nothing(tracker: LatencyTracker) -> None:

@@ -121,6 +121,29 @@ def test_a_timed_block_left_by_keyboard_interrupt_records_nothing(store: ItemSto
     assert len(store.latency("checkout")) == 0
 
 
+def test_a_timed_block_left_by_pytest_skip_records_nothing(store: ItemStore) -> None:
+    with pytest.raises(pytest.skip.Exception), timed("checkout"):
+        pytest.skip("not here")
+    assert len(store.latency("checkout")) == 0
+
+
+def test_a_timed_block_cancelled_by_wait_for_is_a_failed_sample(store: ItemStore) -> None:
+    async def slow() -> None:
+        async with timed("checkout"):
+            await asyncio.sleep(10)
+
+    async def main() -> None:
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(slow(), timeout=0.01)
+
+    asyncio.run(main())
+    series = store.latency("checkout")
+    assert len(series.ok) == 0
+    assert len(series.fail) == 1
+    assert 0.01 <= series.fail[0] < 5
+    assert series.errors == {"CancelledError": 1}
+
+
 def test_timed_with_tags_records_into_a_tagged_series(store: ItemStore) -> None:
     with timed("search", region="eu"):
         pass
