@@ -191,6 +191,7 @@ class Recorder:
         self.collected: dict[str, pytest.Item] = {}
         #: What this process set out to run, known once collection finished.
         self.plan: RunPlan | None = None
+        self.marks = MarkCache()
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         chosen = {item.nodeid for item in session.items}
@@ -203,7 +204,6 @@ class Recorder:
         ]
         self.plan = RunPlan(len(chosen), len(left_out), tuple(declared), _narrowed(session.config))
         self.collected.clear()
-        self.marks = MarkCache()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_fixture_setup(

@@ -81,7 +81,9 @@ def modules_per_process(
     monkeypatch.setenv("QAMETRICS_MODULES_DIR", str(out))
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_suite=suite)
-    result = pytester.runpytest_subprocess(*args)
+    # other plugins that import such modules themselves are blocked (pytest-html imports jinja2;
+    # the base ini already blocks pytest-randomly, which imports numpy): this is about ours
+    result = pytester.runpytest_subprocess("-p", "no:html", *args)
     loaded = {
         path.stem: json.loads(path.read_text(encoding="utf-8"))
         for path in sorted(Path(out).glob("*.json"))
