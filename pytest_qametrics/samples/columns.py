@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # numpy is imported where samples are decoded or pooled, not 
     import numpy as np
     import numpy.typing as npt
 
+from pytest_qametrics.samples.text import safe_text
+
 __all__ = [
     "EXAMPLES_KEPT",
     "ColumnEntry",
@@ -44,7 +46,9 @@ def label_kind(label: object) -> str:
 
 
 def _plain(label: Label) -> Label:
-    if isinstance(label, (bool, str)):
+    if isinstance(label, str):
+        return safe_text(label)
+    if isinstance(label, bool):
         return label
     return int(label)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_qametrics.choices import DEFAULT_EXACT_CAP
 from pytest_qametrics.samples.columns import ColumnSeries
+from pytest_qametrics.samples.text import safe_text
 
 if TYPE_CHECKING:  # numpy is imported on first use: a test that records nothing never needs it
     import numpy as np
@@ -44,7 +45,7 @@ def normalize_tags(tags: Mapping[str, object]) -> Tags:
                 f"tag {name}={value!r} must be a str, int or bool so samples group reliably, "
                 f"not {type(value).__name__}"
             )
-        pairs.append((name, str(value)))
+        pairs.append((safe_text(name), safe_text(str(value))))
     return tuple(sorted(pairs))
 
 
@@ -131,7 +132,7 @@ class LatencySeries:
 
 def add_error(errors: dict[str, int], message: str, count: int = 1) -> None:
     """Count ``message`` in ``errors``, folding rare kinds into one entry past the limit."""
-    message = message[:_MESSAGE_LIMIT]
+    message = safe_text(message[:_MESSAGE_LIMIT])
     if message not in errors and len(errors) >= ERROR_KINDS_KEPT:
         message = _OTHER_ERRORS
     errors[message] = errors.get(message, 0) + count
@@ -171,7 +172,10 @@ class ItemStore:
                     f"operation must be a non-empty str such as 'checkout', "
                     f"not {type(operation).__name__} {operation!r}"
                 )
-            series = self.series[key] = LatencySeries()
+            key = ("latency", safe_text(operation), tags)
+            series = self.series.get(key)
+            if series is None:
+                series = self.series[key] = LatencySeries()
         if not isinstance(series, LatencySeries):  # pragma: no cover - keys are per tracker
             raise TypeError(f"series {key} is not a latency series")
         return series
@@ -182,6 +186,9 @@ class ItemStore:
         """Return the column series ``tracker``/``name``/``tags``, creating it on first use."""
         key = (tracker, name, tags)
         series = self.series.get(key)
+        if series is None:
+            key = (tracker, safe_text(name), tags)
+            series = self.series.get(key)
         if series is None:
             series = self.series[key] = ColumnSeries(layout)
         if not isinstance(series, ColumnSeries):  # pragma: no cover - keys are per tracker

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pytest_qametrics.choices import DEFAULT_EXACT_CAP
 from pytest_qametrics.samples.columns import ColumnEntry
 from pytest_qametrics.samples.itemstore import ItemStore, SeriesKey
+from pytest_qametrics.samples.text import safe_text
 from pytest_qametrics.slo.spec import SloSpec
 
 if TYPE_CHECKING:  # numpy is imported when a payload with samples is decoded
@@ -24,9 +25,11 @@ __all__ = [
     "Outcome",
     "SeriesEntry",
     "WireError",
+    "damaged_payload",
     "decode_item",
     "decode_specs",
     "encode_item",
+    "travel_problem",
 ]
 
 WIRE_VERSION = 1
@@ -97,6 +100,51 @@ def encode_item(
     }
 
 
+#: The types execnet sends; it dispatches on the exact type, so subclasses are refused.
+_SCALARS = frozenset({type(None), bool, int, float, bytes})
+_CONTAINERS = frozenset({list, tuple})
+#: The key of a payload that replaced one that could not travel (its text says why).
+DAMAGED = "damaged"
+
+
+def travel_problem(data: object, where: str = "payload") -> str | None:
+    """Why ``data`` cannot travel to the xdist controller (None when it can).
+
+    execnet accepts only exact builtins and UTF-8 encodable strings; a payload it refuses
+    would take the worker down with an internal error and its samples with it, so the
+    recorder checks first and sends a loud replacement instead.
+    """
+    kind = data.__class__
+    if kind in _SCALARS:
+        return None
+    if kind is str:
+        try:
+            data.encode("utf-8")  # type: ignore[attr-defined]
+        except UnicodeEncodeError:
+            return f"{where} is a string that is not UTF-8 encodable: {data!r}"
+        return None
+    if kind is dict:
+        for key, value in data.items():  # type: ignore[attr-defined]
+            problem = travel_problem(key, f"{where} key") or travel_problem(
+                value, f"{where}[{key!r}]"
+            )
+            if problem:
+                return problem
+        return None
+    if kind in _CONTAINERS:
+        for index, value in enumerate(data):  # type: ignore[arg-type]
+            problem = travel_problem(value, f"{where}[{index}]")
+            if problem:
+                return problem
+        return None
+    return f"{where} is a {kind.__name__}, which cannot travel to the xdist controller"
+
+
+def damaged_payload(nodeid: str, problem: str) -> dict[str, Any]:
+    """The payload sent in place of one that cannot travel: it fails the run, loudly."""
+    return {"v": WIRE_VERSION, "nodeid": safe_text(nodeid), DAMAGED: safe_text(problem)}
+
+
 def decode_item(data: object, source: str) -> ItemRecord:
     """Decode a payload made by :func:`encode_item`; ``source`` names its sender in errors."""
     if not isinstance(data, Mapping) or data.get("v") != WIRE_VERSION:
@@ -104,6 +152,11 @@ def decode_item(data: object, source: str) -> ItemRecord:
         raise WireError(
             f"qametrics payload from {source} has format {version!r}, this plugin reads "
             f"{WIRE_VERSION}: install the same pytest-qametrics version on every worker"
+        )
+    if DAMAGED in data:
+        raise WireError(
+            f"qametrics payload from {source} could not be sent ({data[DAMAGED]}); the samples "
+            f"of this test are lost"
         )
     try:
         return ItemRecord(
@@ -120,6 +173,10 @@ def decode_item(data: object, source: str) -> ItemRecord:
 
 def decode_specs(data: object, source: str) -> tuple[SloSpec, ...]:
     """Decode the SLO specs a test declares on its setup report (``[spec.to_wire(), ...]``)."""
+    if isinstance(data, Mapping) and DAMAGED in data:
+        raise WireError(
+            f"qametrics SLO declaration from {source} could not be sent ({data[DAMAGED]})"
+        )
     try:
         if not isinstance(data, list):
             raise TypeError(f"expected a list of SLO specs, got {type(data).__name__}")

@@ -40,6 +40,21 @@ class WorkerLedger:
     received: dict[str, list[int]] = field(default_factory=dict)
     lost: dict[str, LostWorker] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    #: Workers that came up and have not gone down through ``finished()`` yet.
+    running: set[str] = field(default_factory=set)
+
+    def started(self, worker: str) -> None:
+        """Note a worker that came up; one that never finishes is lost (see ``settle()``)."""
+        self.running.add(worker)
+
+    def settle(self) -> None:
+        """Count every worker that came up but never went down properly as lost (xdist drops a
+        worker after an internal error without a ``testnodedown``)."""
+        for worker in sorted(self.running - set(self.lost)):
+            self.lost[worker] = LostWorker(
+                worker, "it stopped without finishing its session, e.g. after an internal error"
+            )
+        self.running.clear()
 
     def arrived(self, worker: str, samples: int) -> None:
         """Count one test payload with ``samples`` samples from ``worker``."""
@@ -53,6 +68,7 @@ class WorkerLedger:
 
     def finished(self, worker: str, output: Mapping[str, object] | None, error: object) -> None:
         """Check a worker that went down; ``output`` is its workeroutput (None after a crash)."""
+        self.running.discard(worker)
         totals = output.get(WORKER_OUTPUT_KEY) if output is not None else None
         if not isinstance(totals, Mapping):
             reason = str(error) if error else "it finished without sending its qametrics totals"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Generator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +17,7 @@ from pytest_qametrics.judge.partial import not_run_specs, partial_note, skip_unr
 from pytest_qametrics.judge.verdicts import Outcome, Verdict, gate_outcome
 from pytest_qametrics.samples.collector import Collector
 from pytest_qametrics.samples.plan import PLAN_OUTPUT_KEY, RunPlan
+from pytest_qametrics.samples.text import one_line
 from pytest_qametrics.samples.wire import WireError, decode_item, decode_specs
 from pytest_qametrics.session.recorder import (
     DECLARED_ATTRIBUTE,
@@ -44,6 +46,13 @@ _COLOURS = {
 }
 #: The ``when`` of the report xdist makes for a test whose worker crashed.
 _CRASH_PHASE = "???"
+
+#: A line that names an exception: ``execnet.gateway_base.DumpError: strings must be ...``.
+_EXCEPTION_LINE = re.compile(r"^[\w.]*(Error|Exception|Interrupt)\b:")
+
+
+def _unprefixed(line: str) -> str:
+    return line[1:].strip() if line.startswith("E ") else line
 
 
 def worker_of(report: pytest.TestReport) -> str | None:
@@ -129,10 +138,19 @@ class Gatekeeper:
         except WireError as err:
             self.problems.append(str(err))
 
+    def pytest_internalerror(self, excrepr: object) -> None:
+        # An xdist worker's internal error reaches the controller here, and xdist then drops
+        # the worker without a testnodedown: whatever it was sending is lost.
+        lines = [line.strip() for line in str(excrepr).splitlines() if line.strip()]
+        raised = [line for line in map(_unprefixed, lines) if _EXCEPTION_LINE.match(line)]
+        last = one_line((raised or lines or ["no message"])[-1][:300])
+        self.problems.append(f"pytest reported an internal error, so results may be lost: {last}")
+
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_sessionfinish(
         self, session: pytest.Session, exitstatus: int
     ) -> Generator[None, None, None]:
+        self.collector.workers.settle()
         if self.settings.gate != "off":
             self._judge(session)
         judged = bool(self.result and self.result[0]) or bool(self.collector.workers.lost)
@@ -332,6 +350,10 @@ class XdistWatcher:
 
     def __init__(self, gatekeeper: Gatekeeper) -> None:
         self.gatekeeper = gatekeeper
+
+    def pytest_testnodeready(self, node: object) -> None:
+        gateway = getattr(node, "gateway", None)
+        self.gatekeeper.collector.workers.started(str(getattr(gateway, "id", "?")))
 
     def pytest_testnodedown(self, node: object, error: object) -> None:
         gateway = getattr(node, "gateway", None)

@@ -9,7 +9,7 @@ import pytest
 
 from pytest_qametrics.samples.itemstore import ItemStore
 from pytest_qametrics.samples.plan import PLAN_OUTPUT_KEY, Declared, RunPlan
-from pytest_qametrics.samples.wire import Outcome, encode_item
+from pytest_qametrics.samples.wire import Outcome, damaged_payload, encode_item, travel_problem
 from pytest_qametrics.samples.workers import WORKER_OUTPUT_KEY, worker_totals
 from pytest_qametrics.slo.spec import SloError, SloSpec, specs_from_marker
 from pytest_qametrics.trackers.timing import recording_target
@@ -259,32 +259,49 @@ class Recorder:
         state = item_state(item)
         state.observe(report)
         if report.when == "setup" and state.specs:
-            setattr(report, DECLARED_ATTRIBUTE, state.specs_wire)
+            declared: object = state.specs_wire
+            problem = travel_problem(declared, "the SLO declaration")
+            if problem:
+                declared = damaged_payload(item.nodeid, problem)
+            setattr(report, DECLARED_ATTRIBUTE, declared)
         if report.when != "teardown":
             return report
         if state.specs or state.store:
-            payload = encode_item(
-                item.nodeid,
-                state.groups,
-                state.specs,
-                state.outcome,
-                state.call_duration,
-                state.store,
-                self.exact_cap,
-                state.specs_wire,
-            )
-            setattr(report, REPORT_ATTRIBUTE, payload)
-            self.sent_items += 1
-            self.sent_samples += sample_count(state.store)
+            self._ship(item, state, report)
         state.shipped = sample_count(state.store)
         if self.shared:
             self._ship_shared(report)
         return report
 
+    def _ship(self, item: pytest.Item, state: ItemState, report: pytest.TestReport) -> None:
+        """Attach the test's payload to its teardown report; a payload that could not travel
+        (execnet would refuse it and take the worker down) is replaced by a loud one."""
+        payload = encode_item(
+            item.nodeid,
+            state.groups,
+            state.specs,
+            state.outcome,
+            state.call_duration,
+            state.store,
+            self.exact_cap,
+            state.specs_wire,
+        )
+        problem = travel_problem(payload)
+        if problem:
+            setattr(report, REPORT_ATTRIBUTE, damaged_payload(item.nodeid, problem))
+            return
+        setattr(report, REPORT_ATTRIBUTE, payload)
+        self.sent_items += 1
+        self.sent_samples += sample_count(state.store)
+
     def _ship_shared(self, report: pytest.TestReport) -> None:
         shared, self.shared = self.shared, ItemStore()
         count = sample_count(shared)
         payload = encode_item(SHARED_OWNER, (), (), "passed", None, shared, self.exact_cap)
+        problem = travel_problem(payload)
+        if problem:
+            setattr(report, SHARED_ATTRIBUTE, damaged_payload(SHARED_OWNER, problem))
+            return
         setattr(report, SHARED_ATTRIBUTE, payload)
         self._shipped_shared.append((shared, count))
         self.sent_samples += count

@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pytest_qametrics.samples.columns import ColumnSeries, Label, label_kind
+from pytest_qametrics.samples.text import safe_text
 
 __all__ = [
     "ACCURACY_COLUMNS",
@@ -29,11 +30,14 @@ _ALIASES = {"precision": "precision_macro", "recall": "recall_macro", "f1": "f1_
 
 
 def scalar_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
-    """Keep metadata as JSON-safe scalars (other values become their str)."""
-    return {
-        str(k): v if v is None or isinstance(v, (str, int, float, bool)) else str(v)
-        for k, v in metadata.items()
-    }
+    """Keep metadata as JSON-safe scalars (other values become their str, made UTF-8 safe)."""
+    return {safe_text(str(k)): _scalar(v) for k, v in metadata.items()}
+
+
+def _scalar(value: object) -> object:
+    if value is None or type(value) in (int, float, bool):
+        return value
+    return safe_text(str(value))
 
 
 @dataclass(frozen=True, slots=True)

@@ -201,10 +201,12 @@ class LatencyTracker:
                 f"latency_tracker.record({operation!r}, {seconds!r}): a duration must be a "
                 f"finite number of seconds >= 0"
             )
-        if success:
+        if success is True and error is None:
             series.ok.append(seconds)
-        else:
+        elif _failed(operation, success, error):
             series.add_failure(seconds, error or "failed")
+        else:
+            series.ok.append(seconds)
 
     def instrument(
         self,
@@ -277,3 +279,26 @@ def _as_seconds(seconds: object, operation: str) -> float:
             f"not {type(seconds).__name__}"
         )
     return float(seconds)
+
+
+def _failed(operation: str, success: object, error: object) -> bool:
+    """Whether a ``record()`` call is a failure; a ``success=`` that is not a bool (a numpy
+    bool counts), an ``error=`` that is not a str, or an error on a success is a ValueError."""
+    if type(success).__module__ == "numpy" and type(success).__name__ in ("bool", "bool_"):
+        success = bool(success)  # numpy's bool, e.g. from ``latencies[i] < limit``
+    if success is not True and success is not False:
+        raise ValueError(
+            f"latency_tracker.record({operation!r}, ..., success={success!r}): success must be "
+            f"True or False, not {type(success).__name__}"
+        )
+    if error is not None and error.__class__ is not str:
+        raise ValueError(
+            f"latency_tracker.record({operation!r}, ..., error={error!r}): error must be a str "
+            f"message such as 'HTTP 503' (or None), not {type(error).__name__}"
+        )
+    if success and error is not None:
+        raise ValueError(
+            f"latency_tracker.record({operation!r}, ..., error={error!r}): an error message "
+            f"belongs to a failed call; pass success=False with it"
+        )
+    return not success

@@ -360,3 +360,47 @@ def test_records_from_several_threads_are_all_kept(
     assert sorted(store.latency("op").ok) == [
         float(t * 1000 + i) for t in range(4) for i in range(500)
     ]
+
+
+@pytest.mark.parametrize("success", ["no", 0, 1, None, [True]])
+def test_record_refuses_a_success_that_is_not_a_bool_and_records_nothing(
+    tracker: LatencyTracker, store: ItemStore, success: object
+) -> None:
+    with pytest.raises(ValueError, match=r"success must be True or False, not "):
+        tracker.record("checkout", 0.1, success=success)  # type: ignore[arg-type]
+    assert len(store.latency("checkout")) == 0
+
+
+@pytest.mark.parametrize("error", [5, ["x"], b"bytes"])
+def test_record_refuses_an_error_that_is_not_a_str_and_records_nothing(
+    tracker: LatencyTracker, store: ItemStore, error: object
+) -> None:
+    with pytest.raises(ValueError, match=r"error must be a str message"):
+        tracker.record("checkout", 0.1, success=False, error=error)  # type: ignore[arg-type]
+    assert len(store.latency("checkout")) == 0
+
+
+def test_record_refuses_an_error_message_on_a_success(
+    tracker: LatencyTracker, store: ItemStore
+) -> None:
+    with pytest.raises(ValueError, match=r"pass success=False with it"):
+        tracker.record("checkout", 0.1, error="timeout")
+    assert len(store.latency("checkout")) == 0
+
+
+def test_record_takes_a_numpy_bool_as_success(tracker: LatencyTracker, store: ItemStore) -> None:
+    tracker.record("checkout", 0.1, success=np.float64(0.1) < 0.5)
+    tracker.record("checkout", 0.2, success=np.float64(0.9) < 0.5)
+    assert (list(store.latency("checkout").ok), list(store.latency("checkout").fail)) == (
+        [0.1],
+        [0.2],
+    )
+
+
+def test_strings_that_are_not_utf8_are_kept_as_backslash_escapes(
+    tracker: LatencyTracker, store: ItemStore
+) -> None:
+    tracker.record("op\udce9", 0.1, success=False, error="r\udce9sum\udce9.pdf", kind="\udcff")
+    ((_, name, tags),) = store.series
+    assert (name, tags) == ("op\\udce9", (("kind", "\\udcff"),))
+    assert store.latency("op\\udce9", tags).errors == {"r\\udce9sum\\udce9.pdf": 1}
