@@ -29,8 +29,8 @@ from pytest_qametrics.samples.artifact import (
     ARTIFACT_NAME,
     ArtifactError,
     dump_collector,
-    load_collector,
     merge_into,
+    read_artifact,
     write_atomic,
 )
 from pytest_qametrics.samples.collector import Collector
@@ -137,26 +137,56 @@ def _artifact_path(path: Path) -> Path:
     return path / ARTIFACT_NAME if path.is_dir() else path
 
 
-def _load_all(inputs: list[Path]) -> tuple[Collector, PercentileMethod]:
+def _load_all(
+    inputs: list[Path], report_dir: Path
+) -> tuple[Collector, PercentileMethod, list[str], str]:
+    """Pool every input; a run given twice, or the output dir given as an input, is refused
+    (its samples would count twice); different projects are pooled with a warning."""
     merged = Collector([], DEFAULT_EXACT_CAP)
     methods: set[str] = set()
+    seen: dict[str, Path] = {}
+    projects: dict[str, Path] = {}
     for path in inputs:
-        collector, method = load_collector(_artifact_path(path), DEFAULT_EXACT_CAP)
-        methods.add(method)
-        merge_into(merged, collector)
+        artifact_path = _artifact_path(path)
+        if artifact_path.resolve() == (report_dir / ARTIFACT_NAME).resolve():
+            raise ArtifactError(
+                f"{path} is also the --report-dir: merging into an input would count its "
+                f"samples again on every call; write the merged reports to another directory"
+            )
+        artifact = read_artifact(artifact_path, DEFAULT_EXACT_CAP)
+        for run in artifact.runs:
+            if run in seen:
+                raise ArtifactError(
+                    f"{artifact_path} holds run {run}, which {seen[run]} already holds: each "
+                    f"run may be merged once (pass every shard once, and a merged directory "
+                    f"without the shards it came from)"
+                )
+            seen[run] = artifact_path
+        if artifact.project:
+            projects.setdefault(artifact.project, artifact_path)
+        methods.add(artifact.percentile)
+        merge_into(merged, artifact.collector)
+    if len(projects) > 1:
+        names = ", ".join(f"{name!r} ({where})" for name, where in sorted(projects.items()))
+        print(
+            f"qametrics merge: warning: the artifacts come from different projects: {names}; "
+            f"groups of the same name are pooled as one",
+            file=sys.stderr,
+        )
     chosen = [m for m in METHODS if {m} == methods]
     if not chosen:
         raise ArtifactError(
             f"the runs used different percentile definitions ({', '.join(sorted(methods))}); "
             f"set the same qametrics_percentile in every shard"
         )
-    return merged, chosen[0]
+    project = next(iter(projects)) if len(projects) == 1 else ""
+    return merged, chosen[0], list(seen), project
 
 
 def merge(args: argparse.Namespace, exports: ExportConfig) -> int:
     """Run ``qametrics merge``; return the exit code."""
     started = datetime.now(timezone.utc)
-    merged, method = _load_all(args.inputs)
+    merged, method, runs, project = _load_all(args.inputs, args.report_dir)
     formats = formats_from(args.formats)
     here = Path.cwd()
     keeper = history_keeper(args.history, here, args.baseline, here, here)
@@ -179,7 +209,7 @@ def merge(args: argparse.Namespace, exports: ExportConfig) -> int:
     if keeper is not None:  # adds "trends"; its failures only add "problems"
         keeper.record(report, verdicts, scopes, method)
     written = write_reports(report, args.report_dir, formats)
-    write_atomic(args.report_dir / ARTIFACT_NAME, dump_collector(merged, method))
+    write_atomic(args.report_dir / ARTIFACT_NAME, dump_collector(merged, method, runs, project))
     for problem in [*merged.workers.problems, *(keeper.problems if keeper else [])]:
         print(f"ERROR    {problem}")
     for lost in merged.workers.lost.values():
@@ -188,8 +218,8 @@ def merge(args: argparse.Namespace, exports: ExportConfig) -> int:
         print(line)
     if keeper is not None and keeper.recorded:
         print(keeper.recorded)
-    runs = plural(len(args.inputs), "run")
-    print(f"qametrics: merged {runs}; wrote {', '.join(map(str, written))}")
+    count = plural(len(args.inputs), "run")
+    print(f"qametrics: merged {count}; wrote {', '.join(map(str, written))}")
     prom = args.report_dir / PROM_NAME if PROM_FORMAT in formats else None
     failed = export_command.export_from_command(exports, report, merged, prom) or failed
     return EXIT_FAILED if failed else EXIT_OK

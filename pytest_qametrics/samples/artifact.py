@@ -7,6 +7,7 @@ import json
 import os
 import tempfile
 from array import array
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +19,19 @@ from pytest_qametrics.samples.columns import ColumnEntry, ColumnPool
 from pytest_qametrics.samples.itemstore import float_bytes
 from pytest_qametrics.samples.population import Chunks, LatencyPool, Population
 from pytest_qametrics.samples.workers import LostWorker
-from pytest_qametrics.slo.spec import SloSpec
+from pytest_qametrics.slo.spec import SloError, spec_from_data
 from pytest_qametrics.stats.digest import LatencyDigest
 
 __all__ = [
     "ARTIFACT_NAME",
     "ARTIFACT_VERSION",
+    "Artifact",
     "ArtifactError",
     "check_writable",
     "dump_collector",
     "load_collector",
     "merge_into",
+    "read_artifact",
     "write_atomic",
 ]
 
@@ -71,8 +74,28 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _samples(text: str) -> npt.NDArray[np.float64]:
-    return np.frombuffer(base64.b64decode(text), dtype="<f8").astype(np.float64)
+class _FieldError(ValueError):
+    """One field of an artifact is wrong; the message names the field."""
+
+
+def _samples(text: str, where: str = "samples") -> npt.NDArray[np.float64]:
+    values = np.frombuffer(base64.b64decode(text, validate=True), dtype="<f8").astype(np.float64)
+    if values.size and not (np.isfinite(values).all() and values.min() >= 0):
+        bad = values[~np.isfinite(values) | (values < 0)][0]
+        raise _FieldError(f"{where} holds {float(bad)!r}; durations are finite seconds >= 0")
+    return values
+
+
+def _count(value: object, where: str) -> int:
+    if value.__class__ is not int or value < 0:
+        raise _FieldError(f"{where} must be a count (an int >= 0), not {value!r}")
+    return value
+
+
+def _text_list(value: object, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _FieldError(f"{where} must be a list of strings, not {value!r:.80}")
+    return value
 
 
 def _floats(text: str) -> array[float]:
@@ -124,10 +147,19 @@ def _columns(pool: ColumnPool) -> dict[str, Any]:
     }
 
 
-def dump_collector(collector: Collector, percentile: str) -> str:
-    """Serialize everything SLO evaluation needs, so another process can merge and judge it."""
+def dump_collector(
+    collector: Collector, percentile: str, runs: list[str] | None = None, project: str = ""
+) -> str:
+    """Serialize everything SLO evaluation needs, so another process can merge and judge it.
+
+    ``runs`` are the ids of the runs whose samples it holds (one for a pytest run, every
+    shard's for a merge), so that ``qametrics merge`` can refuse to count a run twice;
+    ``project`` names the project (its rootdir), so merging different projects is noticed.
+    """
     data = {
         "artifact_version": ARTIFACT_VERSION,
+        "runs": list(runs or []),
+        "project": project,
         "percentile": percentile,
         "specs": [spec.to_wire() for spec in collector.specs],
         "session": _population_data(collector.session),
@@ -162,17 +194,19 @@ def _load_tests(collector: Collector, rows: list[list[Any]]) -> None:
         collector.tests.fed(str(nodeid), shard_worker, tuple(str(s) for s in series))
 
 
-def _load_population(data: dict[str, Any], cap: int) -> Population:
+def _load_population(data: dict[str, Any], cap: int, where: str) -> Population:
     population = Population(cap)
-    population.items = int(data["items"])
-    population.skipped = int(data["skipped"])
-    population.nodeids = [str(n) for n in data["nodeids"]]
+    population.items = _count(data["items"], f"{where}.items")
+    population.skipped = _count(data["skipped"], f"{where}.skipped")
+    population.nodeids = _text_list(data["nodeids"], f"{where}.nodeids")
+    _samples(data["call_durations"], f"{where}.call_durations")
     population.call_durations = _floats(data["call_durations"])
-    for entry in data["series"]:
+    for position, entry in enumerate(data["series"]):
+        at = f"{where}.series[{position}]"
         pool = LatencyPool(cap)
-        pool.ok = Chunks(_samples(entry["ok"]))
-        pool.fail = Chunks(_samples(entry["fail"]))
-        pool.errors = {str(k): int(v) for k, v in entry["errors"].items()}
+        pool.ok = Chunks(_samples(entry["ok"], f"{at}.ok"))
+        pool.fail = Chunks(_samples(entry["fail"], f"{at}.fail"))
+        pool.errors = {str(k): _count(v, f"{at}.errors") for k, v in entry["errors"].items()}
         if entry["digest"] is not None:
             wire = dict(entry["digest"])
             wire["hist"] = {**wire["hist"], "counts": base64.b64decode(wire["hist"]["counts"])}
@@ -192,26 +226,53 @@ def _load_population(data: dict[str, Any], cap: int) -> Population:
 
 def load_collector(path: Path, cap: int) -> tuple[Collector, str]:
     """Read an artifact back into a Collector; returns it with the run's percentile method."""
+    artifact = read_artifact(path, cap)
+    return artifact.collector, artifact.percentile
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A data artifact read back: its pool, percentile method, run ids and project."""
+
+    collector: Collector
+    percentile: str
+    runs: tuple[str, ...]
+    project: str
+
+
+def read_artifact(path: Path, cap: int) -> Artifact:
+    """Read an artifact; every field is checked as a mark would be: an ArtifactError names
+    the file and the field."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise ArtifactError(f"{path}: cannot be read as a qametrics data artifact: {err}") from err
-    if not isinstance(data, dict) or data.get("artifact_version") != ARTIFACT_VERSION:
+    version = data.get("artifact_version") if isinstance(data, dict) else data
+    if not isinstance(data, dict) or version.__class__ is not int or version != ARTIFACT_VERSION:
         raise ArtifactError(
             f"{path}: not a qametrics data artifact of version {ARTIFACT_VERSION} "
-            f"(found {data.get('artifact_version') if isinstance(data, dict) else data!r})"
+            f"(found {version!r})"
         )
     try:
-        collector = Collector([SloSpec.from_wire(s) for s in data["specs"]], cap)
-        collector.session = _load_population(data["session"], cap)
-        collector.groups = {n: _load_population(p, cap) for n, p in data["groups"].items()}
+        specs = [spec_from_data(s, f"specs[{i}]") for i, s in enumerate(data["specs"])]
+        collector = Collector(specs, cap)
+        collector.session = _load_population(data["session"], cap, "session")
+        collector.groups = {
+            str(n): _load_population(p, cap, f"groups[{n!r}]") for n, p in data["groups"].items()
+        }
         for lost in data["lost_workers"]:
             worker = LostWorker(str(lost["worker"]), str(lost["reason"]), lost["running"])
             collector.workers.lost[f"{path}:{worker.worker}"] = worker
-        collector.workers.problems.extend(str(p) for p in data["problems"])
+        collector.workers.problems.extend(_text_list(data["problems"], "problems"))
         _load_tests(collector, data.get("tests", []))
-        return collector, str(data["percentile"])
-    except (KeyError, TypeError, ValueError) as err:
+        runs = tuple(_text_list(data.get("runs", []), "runs"))
+        project = data.get("project", "")
+        if not isinstance(data["percentile"], str) or not isinstance(project, str):
+            raise _FieldError("percentile and project must be strings")
+        return Artifact(collector, data["percentile"], runs, project)
+    except (SloError, _FieldError) as err:
+        raise ArtifactError(f"{path}: {err}") from err
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise ArtifactError(f"{path}: damaged qametrics data artifact: {err!r}") from err
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import uuid
 from collections.abc import Generator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -90,6 +91,8 @@ class Gatekeeper:
         self.report_dir = report_dir
         self.pytest_version = pytest_version
         self.started = datetime.now(timezone.utc)
+        #: Stamps this run's data artifact, so that ``qametrics merge`` never counts it twice.
+        self.run_id = uuid.uuid4().hex
         self.written: list[Path] = []
         self.collector = Collector(settings.session_specs, settings.exact_cap)
         self.problems: list[str] = []
@@ -223,7 +226,13 @@ class Gatekeeper:
 
             self.written = write_reports(report, directory, self.settings.formats)
             artifact = directory / ARTIFACT_NAME
-            write_atomic(artifact, dump_collector(self.collector, self.settings.percentile))
+            text = dump_collector(
+                self.collector,
+                self.settings.percentile,
+                [self.run_id],
+                session.config.rootpath.name,
+            )
+            write_atomic(artifact, text)
             self.written.append(artifact)
         except OSError as err:
             self.problems.append(f"could not write the reports to {directory}: {err}")

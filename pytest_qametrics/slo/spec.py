@@ -253,3 +253,44 @@ def _spec(key: str, raw: object, common: dict[str, Any], where: str) -> SloSpec:
         relative=threshold.relative,
         **common,
     )
+
+
+def spec_from_data(data: object, where: str) -> SloSpec:
+    """Rebuild a spec from a file someone else wrote (a data artifact), checking every field
+    as a mark's would be checked; a SloError names ``where`` and the field."""
+    if not isinstance(data, Mapping):
+        raise SloError(f"{where}: an SLO must be an object, not {type(data).__name__}")
+    unknown = set(data) - set(SloSpec.__dataclass_fields__)
+    if unknown:
+        raise SloError(f"{where}: unknown SLO fields {sorted(unknown)}")
+    for name in ("scope", "tracker", "statistic"):
+        if not isinstance(data.get(name), str) or not data[name]:
+            raise SloError(f"{where}: {name} must be a non-empty string, not {data.get(name)!r}")
+    tracker, statistic = data["tracker"], data["statistic"]
+    if statistic_info(tracker, statistic) is None:
+        known = TRACKERS.get(tracker)
+        if known is None:
+            raise SloError(f"{where}: tracker {tracker!r} is not one of {sorted(TRACKERS)}")
+        raise SloError(
+            f"{where}: {tracker} has no statistic {statistic!r}{did_you_mean(statistic, known)}"
+        )
+    if data.get("comparison") not in ("<", "<=", ">", ">="):
+        raise SloError(
+            f"{where}: comparison must be '<', '<=', '>' or '>=', not {data.get('comparison')!r}"
+        )
+    threshold = data.get("threshold")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+        raise SloError(f"{where}: threshold must be a number, not {threshold!r}")
+    if threshold != threshold or threshold in (float("inf"), float("-inf")):
+        raise SloError(f"{where}: threshold must be a finite number, not {threshold!r}")
+    for name in ("operation", "metric", "per"):
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise SloError(f"{where}: {name} must be a string or null, not {data[name]!r}")
+    check_min_samples(data.get("min_samples", 1), where)
+    check_severity(data.get("severity", "fail"), where)
+    check_confidence(data.get("confidence"), where)
+    if not isinstance(data.get("relative", False), bool):
+        raise SloError(f"{where}: relative must be true or false, not {data['relative']!r}")
+    if not isinstance(data.get("declared_at", ""), str):
+        raise SloError(f"{where}: declared_at must be a string, not {data['declared_at']!r}")
+    return SloSpec(**{**data, "threshold": float(threshold)})
