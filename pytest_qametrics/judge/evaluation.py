@@ -30,15 +30,21 @@ from pytest_qametrics.stats.percentiles import PercentileMethod
 
 __all__ = [
     "GATES",
+    "MANY_SLICES",
     "POLICIES",
     "Gate",
     "Outcome",
     "Policy",
     "Status",
     "Verdict",
+    "crowded_slices",
     "evaluate",
     "gate_outcome",
 ]
+
+#: Past this many slices a ``per=`` SLO is warned about: a tag with that many values is
+#: usually an id (a request id, a timestamp), and every slice costs memory and report rows.
+MANY_SLICES = 1000
 
 
 def evaluate(
@@ -143,3 +149,18 @@ def _interval_status(spec: SloSpec, low: float, high: float) -> Status:
     if not compare(low, threshold) and not compare(high, threshold):
         return "fail"
     return "inconclusive"
+
+
+def crowded_slices(verdicts: list[Verdict], limit: int = MANY_SLICES) -> list[str]:
+    """A warning for each ``per=`` SLO judged on more than ``limit`` slices."""
+    counts: dict[SloSpec, int] = {}
+    for verdict in verdicts:
+        if verdict.part is not None:
+            counts[verdict.spec] = counts.get(verdict.spec, 0) + 1
+    return [
+        f"{spec.scope}: {spec.statistic} per={spec.per!r} was judged on {count} slices (more "
+        f"than {limit}); a tag with that many values is usually an id, which makes every "
+        f"slice a sample or two: slice by a coarser tag"
+        for spec, count in counts.items()
+        if count > limit
+    ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pytest_qametrics.choices import DEFAULT_EXACT_CAP, PercentileMethod
 from pytest_qametrics.samples.columns import ColumnEntry, ColumnPool
@@ -18,7 +19,11 @@ if TYPE_CHECKING:  # numpy is imported when samples arrive: a run without any ne
     from pytest_qametrics.stats.digest import LatencyDigest
     from pytest_qametrics.stats.latency_stats import LatencyStats
 
-__all__ = ["LABEL_COLUMNS", "Chunks", "LatencyPool", "LatencySamples", "Population"]
+__all__ = ["LABEL_COLUMNS", "UNTAGGED", "Chunks", "LatencyPool", "LatencySamples", "Population"]
+
+#: The slice of a ``per="<tag>"`` SLO that holds the samples recorded without that tag: they
+#: are judged on their own, never dropped.
+UNTAGGED = "(untagged)"
 
 #: Columns that hold label codes, re-coded when series of several tests pool.
 LABEL_COLUMNS: dict[str, tuple[str, ...]] = {"accuracy": ("predicted", "actual")}
@@ -147,6 +152,8 @@ class Population:
         self.items = 0
         self.skipped = 0
         self.nodeids: list[str] = []
+        #: (table, tag name) -> (table size when built, tag value -> series keys).
+        self._index: dict[tuple[int, str], tuple[int, dict[str, list[SeriesKey]]]] = {}
 
     @property
     def all_skipped(self) -> bool:
@@ -176,13 +183,14 @@ class Population:
     ) -> ColumnPool:
         """Every column series of ``tracker`` (or of one metric ``name``, or with one tag)."""
         merged = ColumnPool(LABEL_COLUMNS.get(tracker, ()))
-        for (kind, series_name, tags), pool in self.columns.items():
+        for kind, series_name, tags in self._keys(self.columns, tag):
             if kind == tracker and (name is None or series_name == name) and _has(tags, tag):
-                merged.absorb(pool)
+                merged.absorb(self.columns[(kind, series_name, tags)])
         return merged
 
     def slices(self, tracker: str, per: str, name: str | None = None) -> list[str]:
-        """The values of ``per`` (``operation`` or a tag name) among the scope's series."""
+        """The values of ``per`` (``operation`` or a tag name) among the scope's series; for a
+        tag, ``UNTAGGED`` stands for the series without that tag, when there are any."""
         keys = self.series if tracker == "latency" else self.columns
         found: set[str] = set()
         for kind, series_name, tags in keys:
@@ -190,8 +198,29 @@ class Population:
                 continue
             if per == "operation":
                 found.add(series_name)
-            found.update(value for key, value in tags if key == per)
+                continue
+            values = [value for key, value in tags if key == per]
+            found.update(values or [UNTAGGED])
+        if found == {UNTAGGED}:  # no sample carries the tag at all
+            return []
         return sorted(found)
+
+    def _keys(
+        self, table: dict[SeriesKey, Any], tag: tuple[str, str] | None
+    ) -> Iterable[SeriesKey]:
+        """The keys of ``table`` that may carry ``tag``: all of them, or (for a tag) the few an
+        index built once per tag name lists, so judging every slice stays linear."""
+        if tag is None:
+            return table.keys()
+        index = self._index.get((id(table), tag[0]))
+        if index is None or index[0] != len(table):
+            grouped: dict[str, list[SeriesKey]] = {}
+            for key in table:
+                values = [value for name, value in key[2] if name == tag[0]]
+                for value in values or [UNTAGGED]:
+                    grouped.setdefault(value, []).append(key)
+            index = self._index[(id(table), tag[0])] = (len(table), grouped)
+        return index[1].get(tag[1], [])
 
     def add_member(self, record: ItemRecord) -> None:
         """Pool one test of this scope with its outcome and call duration."""
@@ -208,8 +237,8 @@ class Population:
         from pytest_qametrics.stats.digest import LatencyDigest
 
         pools = [
-            pool
-            for (tracker, name, tags), pool in self.series.items()
+            self.series[(tracker, name, tags)]
+            for tracker, name, tags in self._keys(self.series, tag)
             if tracker == "latency" and (operation is None or name == operation) and _has(tags, tag)
         ]
         errors: dict[str, int] = {}
@@ -233,7 +262,11 @@ class Population:
 
 
 def _has(tags: tuple[tuple[str, str], ...], tag: tuple[str, str] | None) -> bool:
-    return tag is None or tag in tags
+    if tag is None:
+        return True
+    if tag[1] == UNTAGGED:
+        return all(name != tag[0] for name, _ in tags)
+    return tag in tags
 
 
 def _join(chunks: list[Chunks]) -> npt.NDArray[np.float64]:

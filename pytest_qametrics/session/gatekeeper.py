@@ -100,6 +100,8 @@ class Gatekeeper:
         self.not_judged = ""
         self.annotations: list[str] = []
         self.notes: list[str] = []
+        #: Warnings about the judging itself (e.g. a per= SLO with very many slices).
+        self.cautions: list[str] = []
         #: The run history and baseline (--qametrics-history, --qametrics-baseline), if any.
         self.history: HistoryKeeper | None = None
         #: What the Prometheus and alert exports did (None: nothing to export).
@@ -255,12 +257,13 @@ class Gatekeeper:
             collector.add_specs(not_run_specs(plan, ran))
         verdicts: list[Verdict] = []
         if collector.specs:  # nothing to judge otherwise: the evaluation is not even imported
-            from pytest_qametrics.judge.evaluation import evaluate
+            from pytest_qametrics.judge.evaluation import crowded_slices, evaluate
 
             statistics = [spec.statistic for spec in collector.specs]
             baseline = self.history.baseline(statistics) if self.history is not None else None
             scopes = collector.scopes()
             verdicts = evaluate(collector.specs, scopes, self.settings.percentile, baseline)
+            self.cautions = crowded_slices(verdicts)
         if plan is not None:
             verdicts = skip_unrun(verdicts, plan, ran)
             self.partial = partial_note(plan, len(ran))
@@ -300,6 +303,8 @@ class Gatekeeper:
             write(f"LOST     {lost.describe()}", red=True, bold=True)
         if self.not_judged:
             write(self.not_judged, yellow=True)
+        for caution in self.cautions:
+            write(f"qametrics: warning: {one_line(caution)}", yellow=True)
         if self.result is not None:
             from pytest_qametrics.report.terminal import summary_lines
 
