@@ -208,8 +208,8 @@ def merge(args: argparse.Namespace, exports: ExportConfig) -> int:
     report = build_report(verdicts, outcome, merged, method, run)
     if keeper is not None:  # adds "trends"; its failures only add "problems"
         keeper.record(report, verdicts, scopes, method)
-    written = write_reports(report, args.report_dir, formats)
-    write_atomic(args.report_dir / ARTIFACT_NAME, dump_collector(merged, method, runs, project))
+    data = dump_collector(merged, method, runs, project)
+    written = write_reports(report, args.report_dir, formats, ((ARTIFACT_NAME, data),))
     for problem in [*merged.workers.problems, *(keeper.problems if keeper else [])]:
         print(f"ERROR    {problem}")
     for lost in merged.workers.lost.values():

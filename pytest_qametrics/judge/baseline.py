@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pytest_qametrics.stats.loghist import RELATIVE_ERROR, LogHistogram
+from pytest_qametrics.stats.sums import exact_sum
 
 __all__ = ["NO_BASELINE", "Baseline", "Confusion", "Histogram", "SeriesData", "SeriesKey"]
 
@@ -55,7 +56,7 @@ class Histogram:
             counts=hist.counts,
             zeros=hist.zeros,
             count=int(values.size),
-            total=math.fsum(values.tolist()),
+            total=exact_sum(values),
             total_sq=float(np.dot(values, values)),
             low=math.nan if empty else float(values.min()),
             high=math.nan if empty else float(values.max()),

@@ -53,21 +53,28 @@ def _ticks(low: float, high: float) -> list[float]:
     return [low, high]
 
 
+#: The axis of a chart spans at most these seconds (values beyond are drawn at the edge), so
+#: its ticks and logarithms stay finite for any finite sample, 1e-310 or 1e308.
+_FLOOR, _CEILING = 1e-300, 1e300
+
+
 class _LogAxis:
     def __init__(self, low: float, high: float) -> None:
         self.low, self.span = math.log10(low), max(math.log10(high) - math.log10(low), 1e-9)
 
     def __call__(self, value: float) -> float:
-        return _LEFT + (math.log10(value) - self.low) / self.span * (_RIGHT - _LEFT)
+        clamped = min(max(value, _FLOOR), _CEILING)
+        return _LEFT + (math.log10(clamped) - self.low) / self.span * (_RIGHT - _LEFT)
 
 
 def _domain(histogram: Mapping[str, Any], markers: Sequence[Marker]) -> tuple[float, float]:
     values = [histogram["low"], histogram["high"]]
     values += [m.threshold for m in markers] + [m.observed or 0.0 for m in markers]
     positive = [v for v in values if v > 0]
-    low, high = min(positive), max(positive)
+    low, high = max(min(positive), _FLOOR), min(max(positive), _CEILING)
+    high = max(high, low)
     pad = (high / low) ** 0.04 if high > low else 1.25
-    return low / pad, high * pad
+    return max(low / pad, _FLOOR), min(high * pad, _CEILING)
 
 
 def _bars(edges: list[float], counts: list[int], x: _LogAxis, top: float, most: int) -> str:

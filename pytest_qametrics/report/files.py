@@ -11,7 +11,7 @@ from typing import Any
 from pytest_qametrics.report.formats import FORMATS
 from pytest_qametrics.report.html import render_html
 from pytest_qametrics.report.model import SCHEMA_VERSION
-from pytest_qametrics.samples.artifact import check_writable, write_atomic
+from pytest_qametrics.samples.artifact import ARTIFACT_NAME, check_writable, write_set
 
 __all__ = [
     "FORMATS",
@@ -108,8 +108,19 @@ def render_csv(report: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def write_reports(report: dict[str, Any], directory: Path, formats: tuple[str, ...]) -> list[Path]:
-    """Write the requested formats into ``directory``; return the paths written."""
+#: Every file a report set may hold; a set written without some of them removes them, so a
+#: directory never shows one run's JSON beside another run's HTML.
+SET_FILES = ("report.json", "slos.csv", "series.csv", "report.html", ARTIFACT_NAME)
+
+
+def write_reports(
+    report: dict[str, Any],
+    directory: Path,
+    formats: tuple[str, ...],
+    extra: tuple[tuple[str, str], ...] = (),
+) -> list[Path]:
+    """Write the requested formats (and ``extra`` files, the data artifact) into
+    ``directory`` as one set (see ``write_set``); return the paths written."""
     directory.mkdir(parents=True, exist_ok=True)
     outputs: list[tuple[str, str]] = []
     if "json" in formats:
@@ -119,11 +130,9 @@ def write_reports(report: dict[str, Any], directory: Path, formats: tuple[str, .
         outputs += list(render_csv(report).items())
     if "html" in formats:
         outputs.append(("report.html", render_html(report)))
-    paths = []
-    for name, text in outputs:
-        write_atomic(directory / name, text)
-        paths.append(directory / name)
-    return paths
+    outputs += extra
+    write_set(directory, outputs, SET_FILES)
+    return [directory / name for name, _ in outputs]
 
 
 def load_report(path: Path) -> dict[str, Any]:

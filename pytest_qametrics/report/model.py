@@ -68,6 +68,8 @@ class RunInfo:
     pytest_version: str
     interrupted: bool = False
     git_commit: str | None = None
+    #: Stamps every file of the report set (report.json, the HTML page, the data artifact).
+    run_id: str | None = None
 
 
 def _finite(value: float | None) -> float | None:
@@ -253,20 +255,24 @@ def _workers(collector: Collector, tests: list[dict[str, Any]]) -> list[str]:
     return sorted(seen | set(collector.workers.received) | set(collector.workers.lost))
 
 
-def summary_verdict(outcome: Outcome, verdicts: list[Verdict]) -> str:
-    """``fail`` or ``pass``; ``not_judged`` when no SLO was judged (no test ran, --co, every
-    SLO skipped), which is neither: nothing was checked."""
-    if outcome.breached:
+def summary_verdict(
+    outcome: Outcome, verdicts: list[Verdict], run: RunInfo | None = None, incomplete: bool = False
+) -> str:
+    """The run's verdict as the exit code sees it: ``interrupted`` for an interrupted run;
+    ``fail`` when an SLO failed or samples were lost (a lost worker, a payload that did not
+    arrive); ``not_judged`` when no SLO was judged (no test ran, --co, every SLO skipped),
+    which is neither: nothing was checked; else ``pass``."""
+    if run is not None and run.interrupted:
+        return "interrupted"
+    if outcome.breached or incomplete:
         return "fail"
     return "pass" if any(v.status != "skipped" for v in verdicts) else "not_judged"
 
 
-def _summary(
-    outcome: Outcome, verdicts: list[Verdict], tests: list[dict[str, Any]]
-) -> dict[str, Any]:
+def _summary(outcome: Outcome, tests: list[dict[str, Any]], verdict: str) -> dict[str, Any]:
     counts = Counter(t["outcome"] for t in tests)
     return {
-        "verdict": summary_verdict(outcome, verdicts),
+        "verdict": verdict,
         "slos": outcome.total,
         "failed": len(outcome.failing),
         "warnings": len(outcome.warning),
@@ -283,6 +289,7 @@ def build_report(
 ) -> dict[str, Any]:
     """Return the report model: deterministic order, only JSON types, no NaN or infinity."""
     tests = _test_rows(collector.tests)
+    incomplete = bool(collector.workers.lost or collector.workers.problems)
     locations = _locations(tests)
     groups = collector.groups
 
@@ -310,8 +317,9 @@ def build_report(
             "platform": sys.platform,
             "xdist_workers": len(_workers(collector, tests)),
             "git_commit": run.git_commit,
+            "id": run.run_id,
         },
-        "summary": _summary(outcome, verdicts, tests),
+        "summary": _summary(outcome, tests, summary_verdict(outcome, verdicts, run, incomplete)),
         "slos": [
             _verdict_row(v, members(v.spec.scope), locations, counted_as(v)) for v in verdicts
         ],

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
+import sys
 import tempfile
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+if sys.platform != "win32":
+    import fcntl
 import numpy.typing as npt
 
 from pytest_qametrics.samples.collector import Collector
@@ -33,6 +39,7 @@ __all__ = [
     "merge_into",
     "read_artifact",
     "write_atomic",
+    "write_set",
 ]
 
 ARTIFACT_NAME = "qametrics-data.json"
@@ -62,6 +69,56 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_set(directory: Path, files: list[tuple[str, str]], managed: tuple[str, ...]) -> None:
+    """Write ``files`` (name, text) into ``directory`` as one set.
+
+    Every file is written to a temporary name first; only when all are written are they
+    renamed into place, under a lock on the directory, and the ``managed`` names that are not
+    in this set are removed. A failed write (a full disk) leaves the previous set untouched,
+    and two runs writing one directory at once leave one run's set, never a mix.
+    """
+    temporaries: list[tuple[str, str]] = []
+    try:
+        for name, text in files:
+            temporaries.append((_write_temporary(directory / name, text), name))
+        with _locked(directory):
+            for temporary, name in temporaries:
+                os.replace(temporary, directory / name)
+            written = {name for name, _ in files}
+            for name in managed:
+                if name not in written:
+                    (directory / name).unlink(missing_ok=True)
+    finally:
+        for temporary, _ in temporaries:
+            Path(temporary).unlink(missing_ok=True)
+
+
+def _write_temporary(path: Path, text: str) -> str:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.chmod(temporary, 0o666 & ~_umask())
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """An exclusive lock on ``directory`` itself (flock on its descriptor: no lock file)."""
+    if sys.platform == "win32":  # pragma: no cover - no flock: renames are each atomic
+        yield
+        return
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
 
 
 def _umask() -> int:

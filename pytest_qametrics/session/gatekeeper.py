@@ -27,6 +27,7 @@ from pytest_qametrics.session.recorder import (
     SHARED_ATTRIBUTE,
     Recorder,
 )
+from pytest_qametrics.session.signals import InterruptGuard
 from pytest_qametrics.settings import Settings
 
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ class Gatekeeper:
         self.started = datetime.now(timezone.utc)
         #: Stamps this run's data artifact, so that ``qametrics merge`` never counts it twice.
         self.run_id = uuid.uuid4().hex
+        self.interrupts = InterruptGuard()
         self.written: list[Path] = []
         self.collector = Collector(settings.session_specs, settings.exact_cap)
         self.problems: list[str] = []
@@ -151,14 +153,42 @@ class Gatekeeper:
         last = one_line((raised or lines or ["no message"])[-1][:300])
         self.problems.append(f"pytest reported an internal error, so results may be lost: {last}")
 
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.interrupts.install()
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self.interrupts.uninstall()
+
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_sessionfinish(
         self, session: pytest.Session, exitstatus: int
     ) -> Generator[None, None, None]:
-        self.collector.workers.settle()
+        # A second Ctrl-C that lands while pytest handles the first leaves the exit status at
+        # 0; the guard counted both, so the reports (and the history) say "interrupted".
+        if self.interrupts.interrupted and session.exitstatus in (0, 1):
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
+        with self.interrupts.deferring():
+            try:
+                self._finish(session)
+            except (ArithmeticError, ValueError) as err:  # never lose the summary
+                self.problems.append(f"qametrics could not finish judging or reporting: {err!r}")
+                if session.exitstatus == pytest.ExitCode.OK:
+                    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if self.interrupts.deferred:
+            self.notes.append(
+                "qametrics: an interrupt arrived while the reports were written; they were "
+                "finished first"
+            )
+        return (yield)
+
+    def _finish(self, session: pytest.Session) -> None:
+        workers = self.collector.workers
+        workers.settle()
+        workers.problems.extend(self.problems)  # into report.json and the data artifact
+        self.problems.clear()
         if self.settings.gate != "off":
             self._judge(session)
-        judged = bool(self.result and self.result[0]) or bool(self.collector.workers.lost)
+        judged = bool(self.result and self.result[0]) or bool(workers.lost)
         if judged:
             from pytest_qametrics.session.publish import ci_wants_report, publish
         ci = judged and ci_wants_report(session.config)
@@ -179,7 +209,6 @@ class Gatekeeper:
                 self.annotations, self.notes = publish(session.config, report)
             if exporting:
                 self._export(session, report)
-        return (yield)
 
     def _prom_file(self) -> Path | None:
         if self.report_dir is None or PROM_FORMAT not in self.settings.formats:
@@ -213,6 +242,7 @@ class Gatekeeper:
             pytest_version=self.pytest_version,
             interrupted=session.exitstatus == pytest.ExitCode.INTERRUPTED,
             git_commit=git_commit(session.config.rootpath),
+            run_id=self.run_id,
         )
         return build_report(verdicts, outcome, self.collector, self.settings.percentile, run)
 
@@ -223,21 +253,18 @@ class Gatekeeper:
             from pytest_qametrics.samples.artifact import (
                 ARTIFACT_NAME,
                 dump_collector,
-                write_atomic,
             )
 
-            self.written = write_reports(report, directory, self.settings.formats)
-            artifact = directory / ARTIFACT_NAME
-            text = dump_collector(
-                self.collector,
-                self.settings.percentile,
-                [self.run_id],
-                session.config.rootpath.name,
+            project = session.config.rootpath.name
+            data = dump_collector(self.collector, self.settings.percentile, [self.run_id], project)
+            formats = self.settings.formats
+            self.written = write_reports(report, directory, formats, ((ARTIFACT_NAME, data),))
+        except (OSError, ValueError) as err:
+            self.written = []
+            self.problems.append(
+                f"could not write the reports to {directory}: {err}; the files there are "
+                f"those of an earlier run, if any"
             )
-            write_atomic(artifact, text)
-            self.written.append(artifact)
-        except OSError as err:
-            self.problems.append(f"could not write the reports to {directory}: {err}")
             if session.exitstatus == pytest.ExitCode.OK:
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
 

@@ -115,9 +115,13 @@ def summarize_latency(
     else:
         ordered = np.sort(ok)
     quantiles = sorted_percentiles(ordered, list(PERCENTILES.values()), method)
-    mean = float(ordered.sum()) / n
-    stdev = math.sqrt(_squared_deviations(ordered, mean) / (n - 1)) if n > 1 else 0.0
-    median = float(ordered[(n - 1) // 2] + ordered[n // 2]) / 2
+    with np.errstate(over="ignore", invalid="ignore"):  # near 1e308 the moments are inf
+        mean = float(ordered.sum()) / n
+        stdev = math.sqrt(_squared_deviations(ordered, mean) / (n - 1)) if n > 1 else 0.0
+    low, high = float(ordered[(n - 1) // 2]), float(ordered[n // 2])
+    median = (low + high) / 2
+    if math.isinf(median):  # two halves near the float limit: halve first
+        median = low / 2 + high / 2
     extremes = (median, float(ordered[0]), float(ordered[-1]))
     return _stats(n, int(ok.size), (mean, stdev), extremes, quantiles, method, errors)
 

@@ -15,6 +15,7 @@ from pytest_qametrics.samples.columns import ColumnSeries
 from pytest_qametrics.samples.itemstore import ItemStore, normalize_tags
 from pytest_qametrics.slo.catalogue import PERCENTILES
 from pytest_qametrics.stats.percentiles import PercentileMethod, percentiles
+from pytest_qametrics.stats.sums import exact_sum
 from pytest_qametrics.trackers.prices import TokenPrice, parse_token_prices
 
 __all__ = [
@@ -67,7 +68,7 @@ def summarize_metric(values: npt.NDArray[np.float64], method: PercentileMethod) 
     if n == 0:
         return MetricStats(0, 0.0, *([None] * 9))
     quantiles = percentiles(values, list(PERCENTILES.values()), method)
-    total = math.fsum(values.tolist())  # correctly rounded: the same in any arrival order
+    total = exact_sum(values)  # correctly rounded: the same in any arrival order
     return MetricStats(
         n,
         total,

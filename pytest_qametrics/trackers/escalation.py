@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from pytest_qametrics.samples.columns import ColumnSeries
 from pytest_qametrics.stats.percentiles import nearest_rank
+from pytest_qametrics.stats.sums import exact_sum
 from pytest_qametrics.trackers.accuracy import scalar_metadata
 
 __all__ = [
@@ -207,7 +208,7 @@ def _times(times: npt.NDArray[np.float64]) -> dict[str, Any]:
     ordered = np.sort(times)
     return {
         "resolution_time_count": int(times.size),
-        "resolution_time_mean": math.fsum(ordered.tolist()) / times.size,
+        "resolution_time_mean": exact_sum(ordered) / times.size,
         "resolution_time_median": float(np.median(times)),
         "resolution_time_p95": float(ordered[nearest_rank(0.95, times.size) - 1]),
         "resolution_time_min": float(ordered[0]),

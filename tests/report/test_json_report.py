@@ -142,12 +142,12 @@ def test_latency_rows_carry_a_compact_histogram_and_cdf_and_no_raw_samples(
     assert len(json.dumps(search["distribution"])) < 2000
 
 
-def test_two_identical_runs_differ_only_in_times(pytester: pytest.Pytester) -> None:
+def test_two_identical_runs_differ_only_in_times_and_run_ids(pytester: pytest.Pytester) -> None:
     first = run_project(pytester, FAILING).report
     second = run_project(pytester, FAILING).report
 
     def timeless(report: dict[str, Any]) -> dict[str, Any]:
-        run = {k: v for k, v in report["run"].items() if k not in ("started", "duration")}
+        run = {k: v for k, v in report["run"].items() if k not in ("started", "duration", "id")}
         tests = [{**row, "duration": None} for row in report["tests"]]
         call_rows = [s for s in report["series"] if s["name"] == "(call durations)"]
         assert call_rows == []  # call durations would differ: this project records its own
