@@ -34,6 +34,7 @@ from pytest_qametrics.samples.artifact import (
     write_atomic,
 )
 from pytest_qametrics.samples.collector import Collector
+from pytest_qametrics.samples.text import one_line
 from pytest_qametrics.settings import SettingsError, formats_from
 from pytest_qametrics.stats.digest import DEFAULT_EXACT_CAP
 from pytest_qametrics.stats.percentiles import METHODS, PercentileMethod
@@ -211,11 +212,11 @@ def merge(args: argparse.Namespace, exports: ExportConfig) -> int:
     data = dump_collector(merged, method, runs, project)
     written = write_reports(report, args.report_dir, formats, ((ARTIFACT_NAME, data),))
     for problem in [*merged.workers.problems, *(keeper.problems if keeper else [])]:
-        print(f"ERROR    {problem}")
+        print(one_line(f"ERROR    {problem}"))
     for lost in merged.workers.lost.values():
-        print(f"LOST     {lost.describe()}")
+        print(one_line(f"LOST     {lost.describe()}"))
     for line in summary_lines(verdicts, outcome, args.gate):
-        print(line)
+        print(one_line(line))
     if keeper is not None and keeper.recorded:
         print(keeper.recorded)
     count = plural(len(args.inputs), "run")

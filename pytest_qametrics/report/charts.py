@@ -29,13 +29,13 @@ class Marker:
 
 
 def _text(x: float, y: float, text: str, css: str = "", anchor: str = "middle") -> str:
-    css_attr = f' class="{css}"' if css else ""
+    css_attr = f' class="{escape(css)}"' if css else ""
     return f'<text x="{x:.0f}" y="{y:.0f}" text-anchor="{anchor}"{css_attr}>{escape(text)}</text>'
 
 
 def _svg(width: int, height: int, title: str, body: list[str], css: str) -> str:
     return (
-        f'<svg class="chart {css}" viewBox="0 0 {width} {height}" width="{width}" '
+        f'<svg class="chart {escape(css)}" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(body)}</svg>'
     )
@@ -99,7 +99,7 @@ def _cdf_path(points: list[list[float]], x: _LogAxis, top: float) -> str:
 
 
 def _marker(marker: Marker, x: _LogAxis, top: float, row: int) -> list[str]:
-    css = f"mk mk-{marker.verdict}"
+    css = escape(f"mk mk-{marker.verdict}")  # every attribute value from data is escaped
     at = x(marker.threshold)
     anchor = "end" if at > _RIGHT - 90 else "start"
     shift = -4 if anchor == "end" else 4
@@ -233,8 +233,9 @@ def bar_chart(
         length = max(count / most * room, 2)
         body.append(_text(left - 8, y + 15, _short(name, 26), "tick", "end"))
         body.append(
-            f'<rect class="bar bar-{tone(name)}" x="{left}" y="{y + 3}" width="{length:.1f}" '
-            f'height="{line - 8}" rx="2"><title>{escape(name)}: {count}</title></rect>'
+            f'<rect class="bar bar-{escape(tone(name))}" x="{left}" y="{y + 3}" '
+            f'width="{length:.1f}" height="{line - 8}" rx="2">'
+            f"<title>{escape(name)}: {count}</title></rect>"
         )
         body.append(
             _text(

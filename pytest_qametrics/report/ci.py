@@ -6,21 +6,25 @@ from pathlib import Path
 from typing import Any
 
 from pytest_qametrics.report.values import slo_name, slo_observed, slo_threshold
+from pytest_qametrics.samples.text import one_line
 
 __all__ = ["annotation_path", "github_annotations", "junit_properties"]
 
 
 def junit_properties(report: dict[str, Any]) -> list[tuple[str, str]]:
     """``qametrics_verdict`` for the run, then one ``qametrics_slo ...`` property per SLO."""
-    properties = [("qametrics_verdict", str(report["summary"]["verdict"]))]
+    properties = [("qametrics_verdict", one_line(str(report["summary"]["verdict"])))]
     for slo in report["slos"]:
-        properties.append((f"qametrics_slo {slo['scope']} {slo_name(slo)}", str(slo["verdict"])))
+        name = one_line(f"qametrics_slo {slo['scope']} {slo_name(slo)}")
+        properties.append((name, one_line(str(slo["verdict"]))))
     return properties
 
 
 def _escape(text: str, *, property_value: bool = False) -> str:
-    """Escape a workflow command's message (or a property value, which also escapes : and ,)."""
+    """Escape a workflow command's message (or a property value, which also escapes : and ,);
+    other control characters from test data are then written as visible escapes (``\x1b``)."""
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = one_line(text)
     return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
 
 

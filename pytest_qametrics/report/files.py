@@ -11,6 +11,7 @@ from typing import Any
 from pytest_qametrics.report.formats import FORMATS
 from pytest_qametrics.report.html import render_html
 from pytest_qametrics.report.model import SCHEMA_VERSION
+from pytest_qametrics.report.validate import schema_error
 from pytest_qametrics.samples.artifact import ARTIFACT_NAME, check_writable, write_set
 
 __all__ = [
@@ -145,9 +146,18 @@ def load_report(path: Path) -> dict[str, Any]:
         raise ReportError(f"{path}: cannot be read as a JSON report: {err}") from err
     if not isinstance(data, dict) or "schema_version" not in data:
         raise ReportError(f"{path}: not a qametrics report.json (it has no schema_version)")
-    if data["schema_version"] != SCHEMA_VERSION:
+    version = data["schema_version"]
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ReportError(
+            f"{path}: schema_version must be the integer {SCHEMA_VERSION}, not the "
+            f"{type(version).__name__} {version!r}"
+        )
+    if version != SCHEMA_VERSION:
         raise ReportError(
             f"{path}: report schema_version {data['schema_version']!r}, this pytest-qametrics "
             f"renders version {SCHEMA_VERSION}; render it with the version that wrote it"
         )
+    problem = schema_error(data)
+    if problem is not None:
+        raise ReportError(f"{path}: not a report this version wrote ({problem}); nothing rendered")
     return data

@@ -6,8 +6,9 @@ import re
 
 __all__ = ["one_line", "safe_text"]
 
-#: C0 and C1 control characters, DEL, and the Unicode line and paragraph separators.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: C0 and C1 control characters, DEL, the Unicode line and paragraph separators, and the two
+#: noncharacters XML 1.0 forbids.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 
 def safe_text(text: str) -> str:
@@ -37,5 +38,6 @@ def _escape(match: re.Match[str]) -> str:
 def one_line(text: str) -> str:
     """``text`` with every control character, newline and line separator escaped (``\\n``,
     ``\\x1b``), so a string from a test cannot start a new line, move the cursor or issue a
-    CI workflow command when it is printed to a terminal or a CI log."""
+    CI workflow command when it is printed to a terminal or a CI log, and what is left is
+    valid in an XML document (JUnit properties)."""
     return _CONTROL.sub(_escape, safe_text(text))

@@ -322,7 +322,12 @@ class Gatekeeper:
         remarks = self._remarks()
         if not (shown or problems or workers.lost or exported or remarks):
             return
-        write = terminalreporter.write_line
+
+        def write(line: str, **markup: bool) -> None:
+            # Names and messages come from tests: none may start a line, move the cursor or
+            # issue a CI workflow command (our own annotation lines hold no control character).
+            terminalreporter.write_line(one_line(line), **markup)
+
         terminalreporter.write_sep("=", "qametrics SLOs")
         for problem in problems:
             write(f"ERROR    {problem}", red=True, bold=True)
@@ -331,7 +336,7 @@ class Gatekeeper:
         if self.not_judged:
             write(self.not_judged, yellow=True)
         for caution in self.cautions:
-            write(f"qametrics: warning: {one_line(caution)}", yellow=True)
+            write(f"qametrics: warning: {caution}", yellow=True)
         if self.result is not None:
             from pytest_qametrics.report.terminal import summary_lines
 

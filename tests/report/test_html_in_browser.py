@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
+
+from pytest_qametrics import cli
+from pytest_qametrics.report.html import render_html
 
 from .browser import launch, visit
 from .projects import FAILING, HOSTILE, INTERRUPTED, PASSING, SCRIPT, run_crashing, run_project
@@ -148,4 +152,36 @@ def test_a_lost_worker_is_an_alert_and_its_test_is_marked_crashed(
         page.select_option("#test-outcome", "crashed")
         assert _visible_tests(page) == ["test_project.py::test_crash"]
         assert seen.errors == []
+        assert seen.requests_elsewhere() == []
+
+
+INJECTED = 'pass"/></svg><meta http-equiv="refresh" content="0;url=about:blank#navigated">'
+
+
+def test_a_crafted_verdict_is_refused_by_render_and_stays_inert_in_the_page(
+    pytester: pytest.Pytester, browser: Browser, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The verdict lands in a chart marker's class attribute; render refuses the file, and a
+    page rendered from it anyway (render_html skips no escaping) keeps the text inert."""
+    run = run_project(pytester, FAILING)
+    report = json.loads((run.directory / "report.json").read_text(encoding="utf-8"))
+    latency = next(slo for slo in report["slos"] if slo["tracker"] == "latency")
+    latency["verdict"] = INJECTED
+    report["summary"]["verdict"] = INJECTED
+    crafted = pytester.path / "crafted.json"
+    crafted.write_text(json.dumps(report), encoding="utf-8")
+
+    assert cli.main(["render", str(crafted), "--html", str(pytester.path / "out.html")]) == 2
+    error = capsys.readouterr().err
+    assert "is not one of" in error
+    assert not (pytester.path / "out.html").exists()
+
+    page_file = pytester.path / "crafted.html"
+    page_file.write_text(render_html(report), encoding="utf-8")
+    with visit(browser, page_file) as seen:
+        page = seen.page
+        page.wait_for_timeout(300)  # a refresh with content=0 would have navigated by now
+        assert page.url == page_file.as_uri()
+        assert page.evaluate("document.querySelectorAll('meta[http-equiv]').length") == 1  # CSP
+        assert page.locator(".chart").count() >= 1
         assert seen.requests_elsewhere() == []
