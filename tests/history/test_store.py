@@ -291,3 +291,18 @@ def test_an_empty_history_has_no_baseline_yet(tmp_path: Path) -> None:
         baseline = baseline_from_store(store, BaselineRef("last"), "main")
     assert baseline.missing.startswith("no baseline yet: ")
     assert "holds no earlier finished run" in baseline.missing
+
+
+def test_another_programs_database_is_refused_without_changing_a_byte(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE users (name TEXT)")
+        db.execute("INSERT INTO users VALUES ('ada')")
+    db.close()
+    before = path.read_bytes()
+
+    with pytest.raises(HistoryError, match=r"another program"):
+        HistoryStore(path)
+
+    assert path.read_bytes() == before  # still in rollback-journal mode, not switched to WAL
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db"]

@@ -48,7 +48,8 @@ class SqliteBackend(Backend):
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             self._db.execute("PRAGMA foreign_keys = ON")
-            _use_wal(self._db, timeout)
+            if self.identify().kind != "foreign":  # another program's file stays unchanged
+                _use_wal(self._db, timeout)
         except sqlite3.Error as err:
             self._db.close()
             raise HistoryError(self.explain(err)) from None
