@@ -23,6 +23,7 @@ from pytest_qametrics.stats.intervals import (
     wilson_interval,
     z_for,
 )
+from pytest_qametrics.stats.loghist import RELATIVE_ERROR
 from pytest_qametrics.stats.percentiles import PercentileMethod, nearest_rank
 
 __all__ = [
@@ -178,7 +179,10 @@ def _quantile(seen: Observation, p: float, confidence: float) -> Interval:
         if high_rank <= digest.count
         else math.inf
     )
-    return Interval(low, high, confidence, "order-statistic")
+    # A histogram reads each order statistic to within its relative error: widen by it, so
+    # an interval from folded samples never claims more precision than they keep.
+    error = seen.relative_error or RELATIVE_ERROR
+    return Interval(low * (1 - error), high * (1 + error), confidence, "order-statistic")
 
 
 def _mean(seen: Observation, confidence: float) -> Interval:
