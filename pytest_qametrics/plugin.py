@@ -91,7 +91,7 @@ def _report_dir(config: pytest.Config, settings: Settings) -> Path | None:
     except OSError as err:
         raise pytest.UsageError(
             f"pytest-qametrics: cannot write reports to {directory}: {err.strerror or err}; "
-            f"choose a writable directory with --qametrics-report-dir"
+            f"choose a writable directory with {_report_dir_source(config)}"
         ) from None
     return directory
 
@@ -126,6 +126,13 @@ def _refuse_shared_files(config: pytest.Config, directory: Path, settings: Setti
             )
 
 
+def _report_dir_source(config: pytest.Config) -> str:
+    """Where the report directory was set: the option, or else the ini key."""
+    if config.getoption("qametrics_report_dir") or not config.getini("qametrics_report_dir"):
+        return "--qametrics-report-dir"
+    return "the qametrics_report_dir ini key"
+
+
 def _history(config: pytest.Config, settings: Settings) -> HistoryKeeper | None:
     """The history keeper; paths from options are relative to the invocation directory,
     paths from the ini file to the rootdir."""
@@ -142,6 +149,7 @@ def _history(config: pytest.Config, settings: Settings) -> HistoryKeeper | None:
             settings.baseline,
             root if settings.baseline_in_ini else invoked,
             root,
+            "qametrics_baseline" if settings.baseline_in_ini else "--qametrics-baseline",
         )
     except BaselineError as err:
         raise pytest.UsageError(f"pytest-qametrics: {err}") from None

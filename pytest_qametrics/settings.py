@@ -33,6 +33,11 @@ class SettingsError(ValueError):
     """A configuration value that cannot be used; the message names it and the choices."""
 
 
+#: The largest qametrics_exact_samples: samples kept exactly per series before folding (8 bytes
+#: each, so 1e9 is 8 GB per series; larger is surely a typo).
+MAX_EXACT_CAP = 1_000_000_000
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Validated plugin settings."""
@@ -143,10 +148,9 @@ def formats_from(value: object) -> tuple[str, ...]:
 
 def _positive_int(name: str, value: object) -> int:
     text = str(value).strip() if value not in (None, "") else str(DEFAULT_EXACT_CAP)
-    try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise SettingsError(f"{name} = {value!r} is not valid; use a whole number >= 1")
+    number = int(text) if text.isascii() and text.isdigit() else 0
+    if not 1 <= number <= MAX_EXACT_CAP:
+        raise SettingsError(
+            f"{name} = {value!r} is not valid; use a whole number from 1 to {MAX_EXACT_CAP:,}"
+        )
     return number

@@ -37,6 +37,13 @@ def open_history(text: str) -> HistoryStore:
     return HistoryStore(parse_target(text), create=False)
 
 
+def _count(text: str) -> int:
+    """An ``--last`` value: a whole number >= 1 (0 would list nothing and say "no runs yet")."""
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"--last needs a whole number >= 1, not {text!r}")
+    return int(text)
+
+
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``history`` verb and its own verbs to the ``qametrics`` sub-parsers."""
     history: argparse.ArgumentParser = subparsers.add_parser(
@@ -52,7 +59,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     verbs = history.add_subparsers(dest="history_verb", required=True)
     listing = verbs.add_parser("list", help="List the runs, newest last.")
     listing.add_argument("path", help=_WHERE)
-    listing.add_argument("--last", type=int, metavar="N", help="Only the N most recent runs.")
+    listing.add_argument(
+        "--last", type=_count, metavar="N", help="Only the N most recent runs (N >= 1)."
+    )
     trend = verbs.add_parser("trend", help="One statistic of one series over the runs.")
     trend.add_argument("path", help=_WHERE)
     trend.add_argument(
@@ -62,7 +71,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="e.g. session/latency/checkout (SCOPE|TRACKER|NAME works too).",
     )
     trend.add_argument("--statistic", required=True, help="e.g. p95, error_rate, f1_macro.")
-    trend.add_argument("--last", type=int, default=20, metavar="N", help="Runs shown (20).")
+    trend.add_argument("--last", type=_count, default=20, metavar="N", help="Runs shown (20).")
     trend.add_argument("--branch", help="Only runs of this git branch.")
     trend.add_argument("--chart", type=Path, metavar="FILE", help="Also write an SVG chart.")
     _add_compare(verbs)

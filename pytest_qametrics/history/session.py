@@ -331,22 +331,28 @@ def _run_record(
 
 
 def history_keeper(
-    history: str, history_dir: Path, baseline: str, baseline_dir: Path, root: Path
+    history: str,
+    history_dir: Path,
+    baseline: str,
+    baseline_dir: Path,
+    root: Path,
+    baseline_source: str = "--qametrics-baseline",
 ) -> HistoryKeeper | None:
     """The keeper of a session's settings, or None when neither history nor baseline is set.
 
     ``history`` (a file relative to ``history_dir``, or a PostgreSQL URL or ``service=``
     string) and ``baseline`` (relative to ``baseline_dir``); git is asked in ``root``.
-    A baseline that names nothing usable raises BaselineError.
+    A baseline that names nothing usable raises BaselineError, naming
+    ``baseline_source`` (the option, or the ini key the value came from).
     """
     if not history and not baseline:
         return None
     ref = None
     if baseline:
-        ref = parse_baseline_ref(baseline, baseline_dir, "--qametrics-baseline")
+        ref = parse_baseline_ref(baseline, baseline_dir, baseline_source)
         if ref.kind != "report" and not history:
             raise BaselineError(
-                f"--qametrics-baseline={baseline} names a run of the history file, so it needs "
+                f"{baseline_source}={baseline} names a run of the history file, so it needs "
                 f"--qametrics-history=PATH (or the qametrics_history ini key) too"
             )
     target = parse_target(history, history_dir) if history else None

@@ -41,7 +41,7 @@ def parse_slo_lines(lines: list[str]) -> list[SloSpec]:
     for number, line in enumerate(lines, start=1):
         text = line.strip()
         if text and not text.startswith("#"):
-            specs.append(parse_slo_line(text, f"qametrics_slo line {number} {text!r}"))
+            specs.append(parse_slo_line(text, f"qametrics_slo line {number} {_shown(text)!r}"))
     return specs
 
 
@@ -86,16 +86,23 @@ def parse_slo_line(text: str, where: str) -> SloSpec:
     )
 
 
+def _shown(text: str, limit: int = 80) -> str:
+    """``text``, shortened to ``limit`` characters for a message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _pairs(text: str, sep: str | None, allowed: tuple[str, ...], where: str) -> dict[str, Any]:
     pairs: dict[str, Any] = {}
     for part in text.split(sep):
         if not part.strip():
             continue
         key, eq, value = part.strip().partition("=")
+        if key in pairs:
+            raise SloError(f"{where}: {key}= is given twice; keep one")
         if not eq or key not in allowed:
             known = ", ".join(allowed) or "none"
             raise SloError(
-                f"{where}: {part.strip()!r} is not one of the allowed key=value settings "
+                f"{where}: {_shown(part.strip())!r} is not one of the allowed key=value settings "
                 f"({known}){did_you_mean(key, allowed)}"
             )
         pairs[key] = check_name(key, value, where)
@@ -103,17 +110,16 @@ def _pairs(text: str, sep: str | None, allowed: tuple[str, ...], where: str) -> 
 
 
 def _as_int(value: str, where: str) -> object:
-    try:
-        return int(value)
-    except ValueError:
-        raise SloError(f"{where}: min_samples must be an int >= 1, not {value!r}") from None
+    if not (value.isascii() and value.isdigit()):
+        raise SloError(f"{where}: min_samples must be an int >= 1, not {value!r}")
+    return int(value)
 
 
 def _confidence(value: str | None, statistic: str, where: str) -> float | None:
     if value is None:
         return None
     try:
-        number: object = float(value)
+        number: object = float(value) if value.isascii() else value
     except ValueError:
         number = value
     confidence = check_confidence(number, where)

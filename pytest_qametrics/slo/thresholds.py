@@ -12,7 +12,8 @@ __all__ = ["Threshold", "ThresholdError", "compare", "parse_threshold"]
 
 _DURATION_UNITS = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
 _PATTERN = re.compile(
-    r"^\s*(?P<op><=|>=|<|>)?\s*(?P<num>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>[a-zµ%]*)\s*$"
+    r"^\s*(?P<op><=|>=|<|>)?\s*(?P<num>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>[a-zµ%]*)\s*$",
+    re.ASCII,  # digits are 0-9 only: an Arabic-Indic five is refused, not read as 5
 )
 
 
