@@ -256,7 +256,10 @@ def _workers(collector: Collector, tests: list[dict[str, Any]]) -> list[str]:
 
 
 def summary_verdict(
-    outcome: Outcome, verdicts: list[Verdict], run: RunInfo | None = None, incomplete: bool = False
+    outcome: Outcome,
+    verdicts: list[Verdict],
+    run: RunInfo | None = None,
+    collector: Collector | None = None,
 ) -> str:
     """The run's verdict as the exit code sees it: ``interrupted`` for an interrupted run;
     ``fail`` when an SLO failed or samples were lost (a lost worker, a payload that did not
@@ -264,7 +267,8 @@ def summary_verdict(
     which is neither: nothing was checked; else ``pass``."""
     if run is not None and run.interrupted:
         return "interrupted"
-    if outcome.breached or incomplete:
+    lost = collector is not None and (collector.workers.lost or collector.workers.problems)
+    if outcome.breached or lost:
         return "fail"
     return "pass" if any(v.status != "skipped" for v in verdicts) else "not_judged"
 
@@ -289,15 +293,13 @@ def build_report(
 ) -> dict[str, Any]:
     """Return the report model: deterministic order, only JSON types, no NaN or infinity."""
     tests = _test_rows(collector.tests)
-    incomplete = bool(collector.workers.lost or collector.workers.problems)
     locations = _locations(tests)
     groups = collector.groups
 
     def members(scope: str) -> list[str]:
         return sorted(set(groups[scope].nodeids), key=natural_key) if scope in groups else []
 
-    failing = {id(v) for v in outcome.failing}
-    warning = {id(v) for v in outcome.warning}
+    failing, warning = {id(v) for v in outcome.failing}, {id(v) for v in outcome.warning}
 
     def counted_as(verdict: Verdict) -> str:
         return "fail" if id(verdict) in failing else "warn" if id(verdict) in warning else "pass"
@@ -319,7 +321,7 @@ def build_report(
             "git_commit": run.git_commit,
             "id": run.run_id,
         },
-        "summary": _summary(outcome, tests, summary_verdict(outcome, verdicts, run, incomplete)),
+        "summary": _summary(outcome, tests, summary_verdict(outcome, verdicts, run, collector)),
         "slos": [
             _verdict_row(v, members(v.spec.scope), locations, counted_as(v)) for v in verdicts
         ],

@@ -48,11 +48,14 @@ class SqliteBackend(Backend):
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             self._db.execute("PRAGMA foreign_keys = ON")
-            if self.identify().kind != "foreign":  # another program's file stays unchanged
+            if self.identify().state != "foreign":  # another program's file stays unchanged
                 _use_wal(self._db, timeout)
         except sqlite3.Error as err:
             self._db.close()
             raise HistoryError(self.explain(err)) from None
+        except HistoryError:  # identify() on a file that is not a database
+            self._db.close()
+            raise
 
     def explain(self, err: sqlite3.Error) -> str:
         """The message of a HistoryError for ``err``."""
