@@ -52,7 +52,8 @@ def test_rendering_markdown_writes_the_job_summary_text(
             "report schema_version 99, this pytest-qametrics renders version 1",
             id="newer-schema",
         ),
-        pytest.param('{"schema_version": 1}', "damaged report (KeyError(", id="damaged"),
+        # checked against the schema (issue 18): the message names the missing field
+        pytest.param('{"schema_version": 1}', "($: the field 'run' is missing)", id="damaged"),
     ],
 )
 def test_a_report_that_cannot_be_rendered_exits_2_with_a_clear_message(
