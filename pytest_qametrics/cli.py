@@ -29,6 +29,7 @@ from pytest_qametrics.samples.artifact import (
     ARTIFACT_NAME,
     ArtifactError,
     dump_collector,
+    load_collector,
     merge_into,
     read_artifact,
     write_atomic,
