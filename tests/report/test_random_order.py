@@ -28,7 +28,7 @@ def test_c(latency_tracker):
 
 
 def _timeless(report: dict[str, Any]) -> dict[str, Any]:
-    run = {k: v for k, v in report["run"].items() if k not in ("started", "duration")}
+    run = {k: v for k, v in report["run"].items() if k not in ("started", "duration", "id")}
     tests = [{**row, "duration": None} for row in report["tests"]]
     series = [s for s in report["series"] if s["name"] != "(call durations)"]
     return {**report, "run": run, "tests": tests, "series": series}
