@@ -12,7 +12,7 @@ import pytest
 from pytest_qametrics.samples.itemstore import ItemStore
 from pytest_qametrics.session.gatekeeper import Gatekeeper, XdistWatcher
 from pytest_qametrics.session.options import add_options
-from pytest_qametrics.session.recorder import Recorder
+from pytest_qametrics.session.recorder import Recorder, RerunSorter
 from pytest_qametrics.settings import Settings, SettingsError, read_settings
 from pytest_qametrics.slo.spec import SloError
 from pytest_qametrics.trackers.timing import recording_target
@@ -54,6 +54,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS] = settings
     recorder = Recorder(settings.exact_cap)
     config.pluginmanager.register(recorder, "qametrics-recorder")
+    if _sorts_reruns(config):
+        keep_all = settings.rerun_samples == "all"
+        config.pluginmanager.register(RerunSorter(recorder, keep_all), "qametrics-reruns")
     config.pluginmanager.register(Fixtures(settings), "qametrics-fixtures")
     if not hasattr(config, "workerinput"):
         gatekeeper = Gatekeeper(settings, _report_dir(config, settings), pytest.__version__)
@@ -75,6 +78,15 @@ def _anchored(config: pytest.Config, settings: Settings) -> Settings:
     base = config.rootpath if in_ini else config.invocation_params.dir
     export = dataclasses.replace(settings.export, prometheus=str(base / path))
     return dataclasses.replace(settings, export=export)
+
+
+def _sorts_reruns(config: pytest.Config) -> bool:
+    """Whether this process runs tests that pytest-rerunfailures may rerun (the xdist
+    controller runs no tests: its workers sort their own attempts)."""
+    if not config.pluginmanager.hasplugin("rerunfailures"):
+        return False
+    controller = not hasattr(config, "workerinput") and config.getoption("dist", "no") != "no"
+    return not controller
 
 
 def _report_dir(config: pytest.Config, settings: Settings) -> Path | None:

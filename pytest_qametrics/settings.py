@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from pytest_qametrics.choices import (
     DEFAULT_EXACT_CAP,
@@ -23,7 +23,18 @@ from pytest_qametrics.slo.lines import parse_slo_lines
 from pytest_qametrics.slo.spec import SloSpec
 from pytest_qametrics.trackers.prices import TokenPrice, parse_token_prices
 
-__all__ = ["Settings", "SettingsError", "formats_from", "read_settings"]
+__all__ = [
+    "RERUN_SAMPLES",
+    "RerunSamples",
+    "Settings",
+    "SettingsError",
+    "formats_from",
+    "read_settings",
+]
+
+#: Which attempts of a test rerun by pytest-rerunfailures count: the final one, or all.
+RerunSamples = Literal["final", "all"]
+RERUN_SAMPLES: tuple[RerunSamples, ...] = ("final", "all")
 
 T = TypeVar("T", bound=str)
 _DIR = "qametrics-report"
@@ -63,6 +74,9 @@ class Settings:
     baseline_in_ini: bool = False
     #: Prometheus textfile, Pushgateway and alert webhooks (secrets already read from the env).
     export: ExportConfig = field(default_factory=ExportConfig)
+    #: The samples of a test that pytest-rerunfailures ran again: only its final attempt's
+    #: ("final"), or every attempt's ("all").
+    rerun_samples: RerunSamples = "final"
 
 
 def _choice(name: str, value: str, choices: tuple[T, ...]) -> T:
@@ -103,6 +117,9 @@ def read_settings(
         baseline=str(option("qametrics_baseline") or ini("qametrics_baseline") or "").strip(),
         baseline_in_ini=not option("qametrics_baseline") and bool(ini("qametrics_baseline")),
         export=_export(option, ini, os.environ if environ is None else environ),
+        rerun_samples=_choice(
+            "qametrics_rerun_samples", str(ini("qametrics_rerun_samples") or "final"), RERUN_SAMPLES
+        ),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pytest_qametrics.choices import DEFAULT_EXACT_CAP
 from pytest_qametrics.samples.population import Population
 from pytest_qametrics.samples.testlog import TestLog, natural_key
@@ -9,7 +11,33 @@ from pytest_qametrics.samples.wire import ItemRecord
 from pytest_qametrics.samples.workers import WorkerLedger
 from pytest_qametrics.slo.spec import SESSION, SloSpec
 
-__all__ = ["Collector"]
+__all__ = ["Collector", "LeftOutAttempts"]
+
+
+@dataclass(slots=True)
+class LeftOutAttempts:
+    """Attempts of rerun tests (pytest-rerunfailures) whose samples do not count."""
+
+    attempts: int = 0
+    samples: int = 0
+
+    def left_out(self, samples: object) -> None:
+        """Count one attempt that was run again, with the samples it recorded."""
+        self.attempts += 1
+        if isinstance(samples, int) and not isinstance(samples, bool) and samples > 0:
+            self.samples += samples
+
+    def describe(self) -> str:
+        """The summary line, or ``""`` when no attempt was left out."""
+        if not self.attempts:
+            return ""
+        attempts = "attempt" if self.attempts == 1 else "attempts"
+        samples = "sample" if self.samples == 1 else "samples"
+        return (
+            f"qametrics: left out {self.samples} {samples} of {self.attempts} earlier {attempts} "
+            f"of rerun tests (only a test's final attempt counts; qametrics_rerun_samples = all "
+            f"counts every attempt)"
+        )
 
 
 class Collector:
@@ -26,6 +54,7 @@ class Collector:
         self.groups: dict[str, Population] = {}
         self.workers = WorkerLedger()
         self.tests = TestLog()
+        self.reruns = LeftOutAttempts()
         #: Each SLO once; the instance kept names the first declaring test in node id order.
         self._specs: dict[SloSpec, SloSpec] = {spec: spec for spec in session_specs}
         self._declared: dict[str, tuple[str, ...]] = {}

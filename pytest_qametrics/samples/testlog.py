@@ -7,7 +7,8 @@ import re
 __all__ = ["OUTCOMES", "TestLog", "TestRow", "natural_key"]
 
 #: Outcomes a row may have: pytest's words, plus ``crashed`` (its xdist worker died) and
-#: ``interrupted`` (the run stopped while the test was running).
+#: ``interrupted`` (the run stopped while the test was running), and ``rerun`` (an attempt
+#: that pytest-rerunfailures ran again; the test's final attempt has a row of its own).
 OUTCOMES = (
     "passed",
     "failed",
@@ -17,6 +18,7 @@ OUTCOMES = (
     "xpassed",
     "crashed",
     "interrupted",
+    "rerun",
 )
 
 #: nodeid, outcome, call duration (None without a call phase), worker, file, 1-based line.
@@ -95,6 +97,8 @@ def natural_key(nodeid: str) -> str:
 
 def _fold(previous: str, when: str, outcome: str, xfail: bool) -> str:
     """The outcome so far after one more phase, as pytest's summary would count it."""
+    if outcome == "rerun" or previous == "rerun":
+        return "rerun"
     if outcome == "failed":
         if when == "call":
             return "failed"

@@ -23,9 +23,11 @@ from pytest_qametrics.samples.wire import WireError, decode_item, decode_specs
 from pytest_qametrics.session.recorder import (
     DECLARED_ATTRIBUTE,
     LATE_OUTPUT_KEY,
+    LEFT_OUT_ATTRIBUTE,
     REPORT_ATTRIBUTE,
     SHARED_ATTRIBUTE,
     Recorder,
+    was_rerun,
 )
 from pytest_qametrics.session.signals import InterruptGuard
 from pytest_qametrics.settings import Settings
@@ -123,7 +125,12 @@ class Gatekeeper:
             return
         attributes = report.__dict__  # report attributes set by plugins live here
         when, outcome, duration = report.when, report.outcome, report.duration
-        if not is_subtest(report):
+        left_out = attributes.get(LEFT_OUT_ATTRIBUTE)
+        if left_out is not None:  # an attempt pytest-rerunfailures ran again: not counted
+            self.collector.reruns.left_out(left_out)
+        elif is_subtest(report):
+            pass
+        elif not was_rerun(report) or self.settings.rerun_samples == "all":
             self.collector.add_test_phase(when, outcome, duration)
         xfail = "wasxfail" in attributes
         self.collector.tests.phase(
@@ -320,7 +327,8 @@ class Gatekeeper:
         shown = self.not_judged or (self.result and self.result[0]) or self.written or recorded
         exported = self.exported
         remarks = self._remarks()
-        if not (shown or problems or workers.lost or exported or remarks):
+        left_out = self.collector.reruns.describe()
+        if not (shown or problems or workers.lost or exported or remarks or left_out):
             return
 
         def write(line: str, **markup: bool) -> None:
@@ -344,6 +352,8 @@ class Gatekeeper:
             for line in summary_lines(verdicts, outcome, self.settings.gate):
                 colour = _COLOURS.get(line[:8].strip(), "")
                 write(line, **({colour: True} if colour else {}))
+        if left_out:
+            write(left_out)
         for remark in remarks:
             write(remark, yellow=True)
         if workers.received:

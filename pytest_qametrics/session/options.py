@@ -185,6 +185,13 @@ INI_KEYS: tuple[IniKey, ...] = (
         "'p95 <= T' means at least 95% of samples are <= T) or linear (numpy's default, k6's).",
         default="nearest-rank",
     ),
+    IniKey(
+        "qametrics_rerun_samples",
+        "Which samples of a test that pytest-rerunfailures ran again count: final (default; "
+        "only the last attempt's, and the summary says how many earlier samples were left "
+        "out) or all (every attempt's, since a slow failed attempt was still a slow call).",
+        default="final",
+    ),
 )
 
 

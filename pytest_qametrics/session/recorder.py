@@ -9,7 +9,14 @@ import pytest
 
 from pytest_qametrics.samples.itemstore import ItemStore
 from pytest_qametrics.samples.plan import PLAN_OUTPUT_KEY, Declared, RunPlan
-from pytest_qametrics.samples.wire import Outcome, damaged_payload, encode_item, travel_problem
+from pytest_qametrics.samples.wire import (
+    Outcome,
+    WireError,
+    damaged_payload,
+    decode_item,
+    encode_item,
+    travel_problem,
+)
 from pytest_qametrics.samples.workers import WORKER_OUTPUT_KEY, worker_totals
 from pytest_qametrics.slo.spec import SloError, SloSpec, specs_from_marker
 from pytest_qametrics.trackers.timing import recording_target
@@ -17,12 +24,15 @@ from pytest_qametrics.trackers.timing import recording_target
 __all__ = [
     "DECLARED_ATTRIBUTE",
     "LATE_OUTPUT_KEY",
+    "LEFT_OUT_ATTRIBUTE",
     "REPORT_ATTRIBUTE",
     "SHARED_ATTRIBUTE",
     "SHARED_OWNER",
     "ItemState",
     "Recorder",
+    "RerunSorter",
     "item_state",
+    "was_rerun",
 ]
 
 #: The TestReport attribute that carries a test's payload (it travels with xdist reports).
@@ -37,6 +47,9 @@ SHARED_ATTRIBUTE = "qametrics_shared"
 SHARED_OWNER = "(fixtures wider than one test)"
 #: The workeroutput key of the samples a worker saw arrive after their test had ended.
 LATE_OUTPUT_KEY = "qametrics_late_v1"
+#: The teardown report's attribute of an attempt that pytest-rerunfailures ran again, when only
+#: final attempts count: how many samples that attempt recorded and does not contribute.
+LEFT_OUT_ATTRIBUTE = "qametrics_left_out"
 
 
 class ItemState:
@@ -69,6 +82,13 @@ class ItemState:
             self.outcome = "skipped"
         if report.when == "call":
             self.call_duration = report.duration
+
+    def next_attempt(self) -> None:
+        """Start a rerun's attempt afresh: its payload holds only its own samples."""
+        self.store = ItemStore()
+        self.outcome = "passed"
+        self.call_duration = None
+        self.shipped = None
 
 
 _ITEM_STATE = pytest.StashKey[ItemState]()
@@ -294,6 +314,16 @@ class Recorder:
         self.sent_items += 1
         self.sent_samples += sample_count(state.store)
 
+    def withdraw(self, payload: dict[str, object]) -> int:
+        """Take back a payload that will not be sent; return how many samples it held."""
+        try:
+            samples = decode_item(payload, "this process").sample_count
+        except WireError:  # a damaged payload was never counted as sent
+            return 0
+        self.sent_items -= 1
+        self.sent_samples -= samples
+        return samples
+
     def _ship_shared(self, report: pytest.TestReport) -> None:
         shared, self.shared = self.shared, ItemStore()
         count = sample_count(shared)
@@ -338,3 +368,54 @@ class Recorder:
             output[LATE_OUTPUT_KEY] = [[owner, count] for owner, count in self.late]
             if self.plan is not None:
                 output[PLAN_OUTPUT_KEY] = self.plan.to_wire()
+
+
+def was_rerun(report: pytest.TestReport) -> bool:
+    """Whether pytest-rerunfailures ran this report's attempt again (an outcome pytest's own
+    types do not know)."""
+    outcome: str = report.outcome
+    return outcome == "rerun"
+
+
+class RerunSorter:
+    """Registered with pytest-rerunfailures where tests run: one attempt, one payload.
+
+    A rerun attempt starts from an empty store, so its payload holds only its own samples.
+    pytest-rerunfailures marks the failed report of an attempt it will run again with the
+    outcome ``rerun`` before logging the attempt's reports. Unless every attempt counts, this
+    runs first among the ``pytest_runtest_logreport`` hooks (before xdist sends the report,
+    before the gatekeeper reads it), takes such an attempt's payload off its teardown report
+    and leaves the number of samples it held, which the gatekeeper counts as left out.
+    """
+
+    def __init__(self, recorder: Recorder, keep_all: bool) -> None:
+        self.recorder = recorder
+        self.keep_all = keep_all
+        #: (node id, attempt) of the attempts that will run again; pytest-rerunfailures numbers
+        #: each attempt's reports (``report.rerun``), so a teardown report it does not log
+        #: cannot make a later attempt look rerun.
+        self.rerun: set[tuple[str, object]] = set()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        state = item_state(item)
+        if state.shipped is not None:  # an earlier attempt's payload has left: a rerun
+            state.next_attempt()
+            recording_target.swap(state.store)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.keep_all:
+            return
+        attempt = (report.nodeid, getattr(report, "rerun", None))
+        if was_rerun(report):
+            self.rerun.add(attempt)
+        if report.when != "teardown" or attempt not in self.rerun:
+            return
+        self.rerun.discard(attempt)
+        payload = getattr(report, REPORT_ATTRIBUTE, None)
+        samples = 0
+        if isinstance(payload, dict):
+            delattr(report, REPORT_ATTRIBUTE)
+            samples = self.recorder.withdraw(payload)
+        setattr(report, LEFT_OUT_ATTRIBUTE, samples)

@@ -29,9 +29,13 @@ __all__ = [
 #: Options of every inner run. pytest-benchmark warns under xdist; hypothesis's plugin costs about
 #: a second per in-process run; the cache only adds files; and an in-process run asks to rewrite
 #: the already imported plugin. Blocking a plugin that is not installed is harmless.
+#: The other plugins tests/plugins runs with (pytest-asyncio, -rerunfailures, -repeat, -timeout,
+#: -randomly, -html with -metadata, -cov) are dev dependencies: off here, as before they were.
 BASE_ADDOPTS = (
-    "-p no:benchmark -p no:hypothesispytest -p no:cacheprovider"
+    "-p no:benchmark -p no:randomly -p no:hypothesispytest -p no:cacheprovider"
     " -W ignore::pytest.PytestAssertRewriteWarning"
+    " -p no:asyncio -p no:rerunfailures -p no:repeat -p no:timeout -p no:html -p no:html_fixtures"
+    " -p no:metadata -p no:pytest_cov"
 )
 
 #: One SLO as report.json states it: scope, tracker, statistic, operation, observed, n, verdict.

@@ -19,9 +19,13 @@ __all__ = [
 ]
 
 #: As tests/integration: no plugins that slow or reorder in-process runs.
+#: The other plugins tests/plugins runs with (pytest-asyncio, -rerunfailures, -repeat, -timeout,
+#: -randomly, -html with -metadata, -cov) are dev dependencies: off here, as before they were.
 BASE_ADDOPTS = (
     "-p no:benchmark -p no:randomly -p no:hypothesispytest -p no:cacheprovider"
     " -W ignore::pytest.PytestAssertRewriteWarning"
+    " -p no:asyncio -p no:rerunfailures -p no:repeat -p no:timeout -p no:html -p no:html_fixtures"
+    " -p no:metadata -p no:pytest_cov"
 )
 #: The option that appends each run to ``h.db`` in the inner project.
 HISTORY = "--qametrics-history=h.db"

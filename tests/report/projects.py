@@ -24,9 +24,13 @@ __all__ = [
 ]
 
 #: As in tests/integration: plugins that slow down or disturb in-process inner runs stay off.
+#: The other plugins tests/plugins runs with (pytest-asyncio, -rerunfailures, -repeat, -timeout,
+#: -randomly, -html with -metadata, -cov) are dev dependencies: off here, as before they were.
 BASE_ADDOPTS = (
     "-p no:benchmark -p no:randomly -p no:hypothesispytest -p no:cacheprovider"
     " -W ignore::pytest.PytestAssertRewriteWarning"
+    " -p no:asyncio -p no:rerunfailures -p no:repeat -p no:timeout -p no:html -p no:html_fixtures"
+    " -p no:metadata -p no:pytest_cov"
 )
 #: A name that must reach every page as text and never run.
 SCRIPT = "<script>alert(1)</script>"
