@@ -68,6 +68,8 @@ def test_coverage_html_junit_and_qametrics_reports_are_all_complete(
     junit = ET.parse(pytester.path / "junit.xml").getroot().find("testsuite")
     assert junit is not None
     assert (junit.get("tests"), junit.get("failures"), junit.get("errors")) == ("10", "0", "0")
+    properties = {p.get("name"): p.get("value") for p in junit.iter("property")}
+    assert properties["qametrics_verdict"] == "fail"
     page = (pytester.path / "page" / "tests.html").read_text(encoding="utf-8")
     assert "test_shop.py::test_slow_path" in page
     assert "10 tests" in page or "10 test" in page
