@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from importlib import resources
+
+import jsonschema
 import pytest
 
 from .peers import MODES, read_report, slo_by_scope, write_ini
@@ -47,6 +51,8 @@ def test_a_case_that_fails_once_counts_only_its_final_attempt(
     )
     outcomes = sorted(test["outcome"] for test in report["tests"])
     assert outcomes == ["passed"] * 10 + ["rerun"] * 5
+    schema = json.loads((resources.files("pytest_qametrics.report") / "schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(report)  # "rerun" is a known outcome
 
 
 @MODES
