@@ -14,7 +14,7 @@ from pytest_qametrics.history.records import RunFacts, RunRecord, VerdictRow
 from pytest_qametrics.history.store import HistoryStore
 from pytest_qametrics.judge.baseline import Confusion
 
-from .projects import read_report
+from .projects import read_report, write_ini
 
 LATENCY = ("session", "latency", "checkout")
 SEARCH = ("session", "latency", "search")
@@ -145,9 +145,7 @@ def test_the_report_command_writes_html_and_markdown(
 
 
 def test_a_single_run_report_carries_the_same_recommendations(pytester: pytest.Pytester) -> None:
-    pytester.makeini(
-        "[pytest]\naddopts = -p no:randomly -p no:cacheprovider\nqametrics_no_data = warn\n"
-    )
+    write_ini(pytester, "qametrics_no_data = warn")
     pytester.makepyfile(
         test_api="""
         import pytest

@@ -94,5 +94,6 @@ def test_async_tests_and_fixtures_record_into_their_own_test(
     for i in range(TASKS):
         sample = stats[f"task-{i:03d}"]
         assert sample["count"] == 1
-        # its own block: at least its own sleep, and within the span around that block
-        assert 0.002 * (i % 7) <= sample["max"] <= spans[str(i)]
+        # its own block: its own sleep (asyncio may wake a clock tick early) and within the
+        # span around that block
+        assert 0.002 * (i % 7) - 1e-6 <= sample["max"] <= spans[str(i)]
