@@ -15,6 +15,8 @@ __all__ = ["BASE_ADDOPTS", "SHOP", "Sample", "read_report", "run_shop", "samples
 BASE_ADDOPTS = (
     "-p no:benchmark -p no:randomly -p no:hypothesispytest -p no:cacheprovider"
     " -W ignore::pytest.PytestAssertRewriteWarning"
+    " -p no:asyncio -p no:rerunfailures -p no:repeat -p no:timeout -p no:html -p no:html_fixtures"
+    " -p no:metadata -p no:pytest_cov"
 )
 
 #: 400 checkout latencies from 2 ms to 243 ms (0.002 * e^(k/20) for k = 0..96, ten per test),

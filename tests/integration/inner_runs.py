@@ -29,13 +29,12 @@ __all__ = [
 #: the repository root (holding the ``pytest_qametrics.egg-info`` of an editable install) is on
 #: sys.path, an in-process run asks to rewrite the already imported plugin and warns about it.
 #: Blocking a plugin that is not installed is harmless.
-#: The other plugins tests/plugins runs with (pytest-asyncio, -rerunfailures, -repeat, -timeout,
-#: -randomly, -html with -metadata, -cov) are dev dependencies: off here, as before they were.
+#: pytest-asyncio (a dev dependency for tests/plugins) warns in every run without its loop-scope
+#: setting; the other peer plugins do nothing unless asked (tests here use pytest-timeout/-html).
 BASE_ADDOPTS = (
     "-p no:benchmark -p no:randomly -p no:hypothesispytest -p no:cacheprovider"
     " -W ignore::pytest.PytestAssertRewriteWarning"
-    " -p no:asyncio -p no:rerunfailures -p no:repeat -p no:timeout -p no:html -p no:html_fixtures"
-    " -p no:metadata -p no:pytest_cov"
+    " -p no:asyncio"
 )
 
 _HEADER = re.compile(r"^=+ qametrics SLOs =+$")
