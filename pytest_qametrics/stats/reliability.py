@@ -1,0 +1,117 @@
+"""Reliability over repeated trials: per-case pass@k and pass^k, pass rates and flaky cases.
+
+A case ran ``n`` counted trials and ``c`` of them passed. The unbiased per-case estimators
+(Chen et al. 2021 for pass@k; tau-bench's pass^k) are
+
+- pass@k = 1 - C(n - c, k) / C(n, k): the chance that at least one of k trials passes;
+- pass^k = C(c, k) / C(n, k): the chance that all k trials pass;
+
+each averaged over the cases, so every case weighs the same however many trials it ran.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+Counts = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+
+__all__ = [
+    "CaseCounts",
+    "case_counts",
+    "case_value",
+    "flaky_mask",
+    "pass_at_k",
+    "pass_hat_k",
+    "per_case_values",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCounts:
+    """Counted trials ``n`` and passes ``c`` per case, in first-seen order of the cases."""
+
+    names: tuple[str, ...]
+    n: Counts
+    c: Counts
+
+    @property
+    def trials(self) -> int:
+        """Every counted trial of every case."""
+        return int(self.n.sum())
+
+
+def case_counts(codes: Counts, passed: Counts, labels: list[str]) -> CaseCounts:
+    """Tally trials per case from one row per trial (``codes`` index into ``labels``)."""
+    if codes.size != passed.size:
+        raise ValueError(f"{codes.size} case codes but {passed.size} outcomes")
+    order = list(dict.fromkeys(codes.tolist()))
+    position = np.full(len(labels), -1, dtype=np.int64)
+    position[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
+    index = position[codes] if codes.size else np.empty(0, dtype=np.int64)
+    n = np.bincount(index, minlength=len(order)).astype(np.int64)
+    c = np.bincount(index, weights=(passed != 0), minlength=len(order)).astype(np.int64)
+    return CaseCounts(tuple(str(labels[i]) for i in order), n, c)
+
+
+def _comb_ratio(top: Counts, n: Counts, k: int) -> Floats:
+    """C(top, k) / C(n, k) for top <= n, as the product of (top - i) / (n - i) over i < k."""
+    ratio = np.ones(top.shape, dtype=np.float64)
+    for i in range(k):
+        ratio *= np.clip(top - i, 0, None) / (n - i)
+    return ratio
+
+
+def _check_k(k: int, n: Counts) -> None:
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be an int >= 1, not {k!r}")
+    if n.size and int(n.min()) < k:
+        raise ValueError(f"every case needs at least k={k} trials; one has {int(n.min())}")
+
+
+def pass_at_k(n: Counts, c: Counts, k: int) -> Floats:
+    """Per-case unbiased pass@k: 1 - C(n - c, k) / C(n, k)."""
+    _check_k(k, n)
+    return 1.0 - _comb_ratio(n - c, n, k)
+
+
+def pass_hat_k(n: Counts, c: Counts, k: int) -> Floats:
+    """Per-case unbiased pass^k: C(c, k) / C(n, k)."""
+    _check_k(k, n)
+    return _comb_ratio(c, n, k)
+
+
+def per_case_values(statistic: str, counts: CaseCounts, k: int | None) -> Floats:
+    """One value in [0, 1] per case that has enough trials: its pass fraction, pass@k or pass^k.
+
+    Cases with no counted trial (or fewer than ``k``) give no value.
+    """
+    if statistic == "pass_rate":
+        keep = counts.n > 0
+        return counts.c[keep] / counts.n[keep]
+    if k is None:
+        raise ValueError(f"{statistic} needs k")
+    keep = counts.n >= k
+    estimator = pass_at_k if statistic == "pass_at_k" else pass_hat_k
+    return estimator(counts.n[keep], counts.c[keep], k)
+
+
+def case_value(statistic: str, n: int, c: int, k: int | None) -> float | None:
+    """One case's pass fraction, pass@k or pass^k (None without enough trials): the scalar
+    form of :func:`per_case_values`, for the per-trial path of early stopping."""
+    if statistic == "pass_rate":
+        return c / n if n > 0 else None
+    if k is None or n < k:
+        return None
+    if statistic == "pass_at_k":
+        return 1.0 - math.comb(n - c, k) / math.comb(n, k)
+    return math.comb(c, k) / math.comb(n, k)
+
+
+def flaky_mask(counts: CaseCounts) -> npt.NDArray[np.bool_]:
+    """The cases that both passed and failed at least once."""
+    return (counts.c > 0) & (counts.c < counts.n)
