@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         EscalationTracker,
         ResolutionOutcome,
     )
+    from pytest_qametrics.trackers.evals import EvalsRecorder
     from pytest_qametrics.trackers.latency import LatencyTracker
     from pytest_qametrics.trackers.timing import timed
 
@@ -36,6 +37,7 @@ __all__ = [
     "EscalationReason",
     "EscalationStats",
     "EscalationTracker",
+    "EvalsRecorder",
     "LatencyStats",
     "LatencyTracker",
     "MetricStats",
@@ -54,6 +56,7 @@ _HOMES = {
     "EscalationReason": "pytest_qametrics.trackers.escalation",
     "EscalationStats": "pytest_qametrics.trackers.escalation",
     "EscalationTracker": "pytest_qametrics.trackers.escalation",
+    "EvalsRecorder": "pytest_qametrics.trackers.evals",
     "LatencyStats": "pytest_qametrics.stats.latency_stats",
     "LatencyTracker": "pytest_qametrics.trackers.latency",
     "MetricStats": "pytest_qametrics.trackers.custom_metrics",

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pytest_qametrics.trackers.accuracy import AccuracyTracker
     from pytest_qametrics.trackers.custom_metrics import MetricsRecorder
     from pytest_qametrics.trackers.escalation import EscalationTracker
+    from pytest_qametrics.trackers.evals import EvalsRecorder
     from pytest_qametrics.trackers.latency import LatencyTracker
 
 # The trackers (numpy), the history and the report writers are imported where they are first
@@ -206,6 +207,14 @@ class Fixtures:
         from pytest_qametrics.trackers.escalation import ESCALATION_COLUMNS, EscalationTracker
 
         return EscalationTracker(_store().columns("escalation", "default", ESCALATION_COLUMNS))
+
+    @pytest.fixture
+    def evals(self, request: pytest.FixtureRequest) -> EvalsRecorder:
+        """Record pass/fail trials of an agent for this test; see EvalsRecorder.record()."""
+        from pytest_qametrics.trackers.evals import EVALS_COLUMNS, EvalsRecorder, case_of_node
+
+        series = _store().columns("evals", "default", EVALS_COLUMNS)
+        return EvalsRecorder(series, case_of_node(request.node.nodeid))
 
     @pytest.fixture
     def metrics(self) -> MetricsRecorder:
