@@ -62,3 +62,33 @@ def test_ini_prometheus_textfile_resolves_against_the_rootdir_from_a_subdirector
     assert result.ret == pytest.ExitCode.OK, result.outlines
     assert (pytester.path / "metrics" / "run.prom").is_file()
     assert not (sub / "metrics" / "run.prom").exists()
+
+
+def test_an_unwritable_ini_report_dir_is_refused_naming_the_ini_key(
+    pytester: pytest.Pytester,
+) -> None:
+    (pytester.path / "taken").write_text("a file, not a directory", "utf-8")
+    write_ini(pytester, "qametrics_report_dir = taken/out")
+    pytester.makepyfile(test_fast=TEST)
+
+    result = pytester.runpytest("--qametrics-report")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.outlines
+    result.stderr.fnmatch_lines(
+        ["*cannot write reports to *taken*out*the qametrics_report_dir ini key*"]
+    )
+    assert "--qametrics-report-dir" not in result.stderr.str()
+
+
+def test_an_unwritable_report_dir_option_is_refused_naming_the_option(
+    pytester: pytest.Pytester,
+) -> None:
+    (pytester.path / "taken").write_text("a file, not a directory", "utf-8")
+    write_ini(pytester)
+    pytester.makepyfile(test_fast=TEST)
+
+    result = pytester.runpytest("--qametrics-report", "--qametrics-report-dir=taken/out")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.outlines
+    result.stderr.fnmatch_lines(["*cannot write reports to *taken*out*--qametrics-report-dir*"])
+    assert "ini key" not in result.stderr.str()
