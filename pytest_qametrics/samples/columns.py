@@ -145,7 +145,15 @@ class ColumnEntry:
 class ColumnPool:
     """A column series pooled over many tests; label columns are re-coded to one vocabulary."""
 
-    __slots__ = ("columns", "examples", "label_columns", "label_index", "labels")
+    __slots__ = (
+        "_spellings",
+        "clashes",
+        "columns",
+        "examples",
+        "label_columns",
+        "label_index",
+        "labels",
+    )
 
     def __init__(self, label_columns: Sequence[str] = ()) -> None:
         self.columns: dict[str, list[npt.NDArray[Any]]] = {}
@@ -153,8 +161,11 @@ class ColumnPool:
         self.label_index: dict[tuple[str, Label], int] = {}
         self.label_columns = tuple(label_columns)
         self.examples: list[dict[str, Any]] = []
+        #: Labels that print the same but are of different types (int 1 and str "1"), in words.
+        self.clashes: list[str] = []
+        self._spellings: dict[str, tuple[Label, str]] = {}
 
-    def _recode(self, labels: list[Label]) -> npt.NDArray[np.int64]:
+    def _recode(self, labels: list[Label], owner: str) -> npt.NDArray[np.int64]:
         import numpy as np
 
         mapping = np.empty(len(labels), dtype=np.int64)
@@ -164,12 +175,22 @@ class ColumnPool:
             if index is None:
                 index = self.label_index[key] = len(self.labels)
                 self.labels.append(label)
+                self._note_spelling(label, owner)
             mapping[position] = index
         return mapping
 
-    def add(self, entry: ColumnEntry) -> None:
-        """Append one test's samples."""
-        mapping = self._recode(entry.labels)
+    def _note_spelling(self, label: Label, owner: str) -> None:
+        """Remember who first wrote a label's text; a second type of the same text is a clash."""
+        first = self._spellings.setdefault(str(label), (label, owner))
+        if label_kind(first[0]) != label_kind(label):
+            where = f" (first in {first[1]}, then in {owner})" if first[1] and owner else ""
+            self.clashes.append(
+                f"{first[0]!r} ({label_kind(first[0])}) and {label!r} ({label_kind(label)}){where}"
+            )
+
+    def add(self, entry: ColumnEntry, owner: str = "") -> None:
+        """Append one test's samples (``owner`` names the test, for messages)."""
+        mapping = self._recode(entry.labels, owner)
         for name, values in entry.columns.items():
             if name in self.label_columns and values.size:
                 values = mapping[values]

@@ -164,12 +164,25 @@ class Population:
         """Pool the series of one finished test."""
         for entry in record.series:
             if isinstance(entry, ColumnEntry):
-                self.column_pool_for(entry.key).add(entry)
+                self.column_pool_for(entry.key).add(entry, record.nodeid)
                 continue
             pool = self.series.get(entry.key)
             if pool is None:
                 pool = self.series[entry.key] = LatencyPool(self.cap)
             pool.add(entry)
+
+    def label_clashes(self) -> list[str]:
+        """One message per column series whose labels mix types that print alike."""
+        messages = []
+        for (tracker, name, _tags), pool in self.columns.items():
+            if pool.clashes:
+                target = f"{tracker}[operation={name}]" if name else tracker
+                messages.append(
+                    f"qametrics: {target} has labels of different types that look the same: "
+                    f"{'; '.join(pool.clashes[:3])}; they are judged as different classes, "
+                    "so record every label of one type (e.g. str(label))"
+                )
+        return messages
 
     def column_pool_for(self, key: SeriesKey) -> ColumnPool:
         """The pool of one column series, created on first use."""

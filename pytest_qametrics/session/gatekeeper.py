@@ -191,6 +191,7 @@ class Gatekeeper:
     def _finish(self, session: pytest.Session) -> None:
         workers = self.collector.workers
         workers.settle()
+        self.problems.extend(self.collector.session.label_clashes())
         workers.problems.extend(self.problems)  # into report.json and the data artifact
         self.problems.clear()
         if self.settings.gate != "off":
