@@ -37,6 +37,7 @@ __all__ = [
     "Policy",
     "Status",
     "Verdict",
+    "crowded_series",
     "crowded_slices",
     "evaluate",
     "gate_outcome",
@@ -149,6 +150,32 @@ def _interval_status(spec: SloSpec, low: float, high: float) -> Status:
     if not compare(low, threshold) and not compare(high, threshold):
         return "fail"
     return "inconclusive"
+
+
+def crowded_series(
+    population: Population, verdicts: list[Verdict], limit: int = MANY_SLICES
+) -> list[str]:
+    """A warning for each operation or tag with more than ``limit`` distinct values, whether
+    or not an SLO slices by it (a ``per=`` SLO over it already has its own warning)."""
+    sliced = {
+        (v.spec.tracker, v.spec.per or "")
+        for v in verdicts
+        if v.part is not None and v.spec.per is not None
+    }
+    warnings = []
+    for (tracker, tag), count in sorted(population.distinct_values().items()):
+        if count <= limit or (tracker, tag) in sliced:
+            continue
+        what = "operations" if tag == "operation" else f"values of tag {tag!r}"
+        if tracker == "metric":
+            what = "metric names" if tag == "operation" else f"values of label {tag!r}"
+        warnings.append(
+            f"{tracker} recorded {count:,} distinct {what} (more than {limit:,}); each is a "
+            "series of its own, kept in memory and in qametrics-data.json (100,000 took "
+            "340 MB and a 13 MB artifact): an id belongs in an error message or example "
+            "metadata, not in a tag"
+        )
+    return warnings
 
 
 def crowded_slices(verdicts: list[Verdict], limit: int = MANY_SLICES) -> list[str]:

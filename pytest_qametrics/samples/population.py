@@ -184,6 +184,17 @@ class Population:
                 )
         return messages
 
+    def distinct_values(self) -> dict[tuple[str, str], int]:
+        """How many distinct values each (tracker, ``operation`` or tag name) took: every
+        distinct value is a series of its own, held in memory and written to the artifact."""
+        seen: dict[tuple[str, str], set[str]] = {}
+        for table in (self.series, self.columns):
+            for tracker, name, tags in table:
+                seen.setdefault((tracker, "operation"), set()).add(name)
+                for tag, value in tags:
+                    seen.setdefault((tracker, tag), set()).add(value)
+        return {key: len(values) for key, values in seen.items()}
+
     def column_pool_for(self, key: SeriesKey) -> ColumnPool:
         """The pool of one column series, created on first use."""
         pool = self.columns.get(key)

@@ -299,6 +299,10 @@ class Gatekeeper:
             scopes = collector.scopes()
             verdicts = evaluate(collector.specs, scopes, self.settings.percentile, baseline)
             self.cautions = crowded_slices(verdicts)
+        if collector.session.series or collector.session.columns:
+            from pytest_qametrics.judge.evaluation import crowded_series
+
+            self.cautions += crowded_series(collector.session, verdicts)
         if plan is not None:
             verdicts = skip_unrun(verdicts, plan, ran)
             self.partial = partial_note(plan, len(ran))
@@ -329,7 +333,8 @@ class Gatekeeper:
         exported = self.exported
         remarks = self._remarks()
         left_out = self.collector.reruns.describe()
-        if not (shown or problems or workers.lost or exported or remarks or left_out):
+        cautions = self.cautions
+        if not (shown or problems or workers.lost or exported or remarks or left_out or cautions):
             return
 
         def write(line: str, **markup: bool) -> None:
