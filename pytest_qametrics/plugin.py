@@ -13,6 +13,13 @@ from pytest_qametrics.samples.itemstore import ItemStore
 from pytest_qametrics.session.gatekeeper import Gatekeeper, XdistWatcher
 from pytest_qametrics.session.options import add_options
 from pytest_qametrics.session.recorder import Recorder, RerunSorter
+from pytest_qametrics.session.stopping import (
+    BOARD_INPUT_KEY,
+    Board,
+    BoardShare,
+    StopWatcher,
+    TrialPlanner,
+)
 from pytest_qametrics.settings import Settings, SettingsError, read_settings
 from pytest_qametrics.slo.spec import SloError
 from pytest_qametrics.trackers.timing import recording_target
@@ -59,14 +66,26 @@ def pytest_configure(config: pytest.Config) -> None:
         keep_all = settings.rerun_samples == "all"
         config.pluginmanager.register(RerunSorter(recorder, keep_all), "qametrics-reruns")
     config.pluginmanager.register(Fixtures(settings), "qametrics-fixtures")
+    board = _board(config)
+    config.pluginmanager.register(TrialPlanner(settings, board), "qametrics-trials")
     if not hasattr(config, "workerinput"):
         gatekeeper = Gatekeeper(settings, _report_dir(config, settings), pytest.__version__)
         gatekeeper.history = _history(config, settings)
         gatekeeper.recorder = recorder
         config.stash[GATEKEEPER] = gatekeeper
         config.pluginmanager.register(gatekeeper, "qametrics-gatekeeper")
+        gatekeeper.stopper = StopWatcher(board, settings.budget_usd)
+        config.pluginmanager.register(gatekeeper.stopper, "qametrics-stopper")
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(XdistWatcher(gatekeeper), "qametrics-xdist")
+            config.pluginmanager.register(BoardShare(gatekeeper.stopper), "qametrics-board")
+
+
+def _board(config: pytest.Config) -> Board:
+    """The decisions board: in this process, or (on an xdist worker) the controller's file."""
+    workerinput = getattr(config, "workerinput", None)
+    path = workerinput.get(BOARD_INPUT_KEY) if isinstance(workerinput, dict) else None
+    return Board(Path(path) if path else None)
 
 
 def _anchored(config: pytest.Config, settings: Settings) -> Settings:
@@ -211,10 +230,16 @@ class Fixtures:
     @pytest.fixture
     def evals(self, request: pytest.FixtureRequest) -> EvalsRecorder:
         """Record pass/fail trials of an agent for this test; see EvalsRecorder.record()."""
-        from pytest_qametrics.trackers.evals import EVALS_COLUMNS, EvalsRecorder, case_of_node
+        from pytest_qametrics.trackers.evals import EvalsRecorder
+        from pytest_qametrics.trackers.outcomes import EVALS_COLUMNS, case_of_node
 
         series = _store().columns("evals", "default", EVALS_COLUMNS)
         return EvalsRecorder(series, case_of_node(request.node.nodeid))
+
+    @pytest.fixture
+    def qametrics_trial(self, request: pytest.FixtureRequest) -> int:
+        """The 1-based number of this trial of a test run with ``slo(trials=N)``."""
+        return int(request.param)
 
     @pytest.fixture
     def metrics(self) -> MetricsRecorder:

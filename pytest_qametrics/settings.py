@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -77,6 +78,10 @@ class Settings:
     #: The samples of a test that pytest-rerunfailures ran again: only its final attempt's
     #: ("final"), or every attempt's ("all").
     rerun_samples: RerunSamples = "final"
+    #: Trials per case of evals functions without trials= (None: one).
+    trials: int | None = None
+    #: The session's cost budget in USD (None: no budget).
+    budget_usd: float | None = None
 
 
 def _choice(name: str, value: str, choices: tuple[T, ...]) -> T:
@@ -120,6 +125,8 @@ def read_settings(
         rerun_samples=_choice(
             "qametrics_rerun_samples", str(ini("qametrics_rerun_samples") or "final"), RERUN_SAMPLES
         ),
+        trials=_optional_int("qametrics_trials", ini("qametrics_trials"), MAX_TRIALS),
+        budget_usd=_budget(ini("qametrics_budget_usd")),
     )
 
 
@@ -169,5 +176,37 @@ def _positive_int(name: str, value: object) -> int:
     if not 1 <= number <= MAX_EXACT_CAP:
         raise SettingsError(
             f"{name} = {value!r} is not valid; use a whole number from 1 to {MAX_EXACT_CAP:,}"
+        )
+    return number
+
+
+#: The largest qametrics_trials (each trial is a test item).
+MAX_TRIALS = 100_000
+
+
+def _optional_int(name: str, value: object, largest: int) -> int | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    number = int(text) if text.isascii() and text.isdigit() else 0
+    if not 1 <= number <= largest:
+        raise SettingsError(
+            f"{name} = {value!r} is not valid; use a whole number from 1 to {largest:,}"
+        )
+    return number
+
+
+def _budget(value: object) -> float | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        number = float(text) if text.isascii() else math.nan
+    except ValueError:
+        number = math.nan
+    if not (math.isfinite(number) and number > 0):
+        raise SettingsError(
+            f"qametrics_budget_usd = {value!r} is not valid; use an amount in USD above 0, "
+            f"e.g. 5.00"
         )
     return number

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pytest_qametrics.judge.baseline import Baseline
-from pytest_qametrics.judge.observations import Observation, observe, selection, slice_names
+from pytest_qametrics.judge.observations import (
+    EvalsView,
+    Observation,
+    observe,
+    selection,
+    slice_names,
+)
 from pytest_qametrics.judge.regression import judge_regression
 from pytest_qametrics.judge.uncertainty import (
     assess_budget,
@@ -94,7 +100,7 @@ def _judge(
     needed = samples_needed(spec, seen, spec.confidence) if spec.confidence else None
     if n < spec.min_samples or observed is None:
         want = f"at least {spec.min_samples}" if spec.min_samples > 1 else "some"
-        reason = f"{n} samples, needs {want}"
+        reason = _too_few_trials(spec, seen) or f"{n} samples, needs {want}"
         return Verdict(spec, "no_data", None, n, seen.source, reason, needed=needed)
     verdict = Verdict(
         spec, "pass", observed, n, seen.source, "", seen.relative_error, budget=budget
@@ -110,6 +116,18 @@ def _judge(
         status = "warn"
     reason = "the interval straddles the threshold" if status == "inconclusive" else ""
     return replace(verdict, status=status, interval=bounds, needed=needed, reason=reason)
+
+
+def _too_few_trials(spec: SloSpec, seen: Observation) -> str | None:
+    """Why pass@k or pass^k has no value although trials ran: no case has k of them."""
+    if not isinstance(seen, EvalsView) or spec.k is None or not seen.stats.trials:
+        return None
+    most = int(seen.stats.counts.n.max())
+    return (
+        f"no case has k={spec.k} trials (the most any case has is {most}); run each case at "
+        f"least {spec.k} times: slo(trials={spec.k}), ini qametrics_trials, or pytest-repeat's "
+        f"--count"
+    )
 
 
 def _regression_verdict(

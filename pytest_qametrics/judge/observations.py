@@ -15,11 +15,13 @@ from pytest_qametrics.stats.percentiles import PercentileMethod
 from pytest_qametrics.trackers.accuracy import AccuracyStats, summarize_accuracy
 from pytest_qametrics.trackers.custom_metrics import summarize_metric
 from pytest_qametrics.trackers.escalation import summarize_escalation
+from pytest_qametrics.trackers.evals_stats import EvalsStats, summarize_evals
 
 __all__ = [
     "FROM_CALLS",
     "FROM_SAMPLES",
     "ClassView",
+    "EvalsView",
     "Observation",
     "class_view",
     "observe",
@@ -60,6 +62,8 @@ class Observation:
 
 def selection(spec: SloSpec, part: str | None = None) -> tuple[str, str, str | None, str | None]:
     """The cache key of the samples a spec (or one slice of it) looks at."""
+    if spec.k is not None:  # pass@k and pass^k of another k are other statistics
+        return (spec.scope, spec.tracker, f"k={spec.k}", part)
     return (spec.scope, spec.tracker, spec.operation or spec.metric, part)
 
 
@@ -105,6 +109,9 @@ def observe(
         times = columns.get("resolution_time", np.empty(0)).astype(np.float64)
         times = times[~np.isnan(times)]
         return Observation(escalation, escalation.count, "interactions", values=times)
+    if spec.tracker == "evals":
+        evals = summarize_evals(columns, pool.labels, spec.k, method)
+        return EvalsView(evals, evals.trials, "trials", values=evals.scores)
     values = columns.get("value", np.empty(0)).astype(np.float64)
     metric = summarize_metric(values, method)
     return Observation(metric, metric.count, f"metric {spec.metric}", values=values)
@@ -137,3 +144,14 @@ def class_view(accuracy: AccuracyStats, label: str) -> ClassView:
         "hits": hits,
     }
     return ClassView(stats, cls.support, f"classifications of {label}", predicted=predicted)
+
+
+@dataclass(frozen=True, slots=True)
+class EvalsView(Observation):
+    """The trials of an evals pool: a reliability statistic rests on the trials of the cases
+    it averages over, a score statistic on the scored trials."""
+
+    def samples_for(self, statistic: str) -> int:
+        """Trials (or scored trials) the statistic rests on."""
+        stats: EvalsStats = self.stats
+        return stats.trials_judged(statistic)

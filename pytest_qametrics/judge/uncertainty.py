@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from pytest_qametrics.judge.early import sequence_values
 from pytest_qametrics.judge.observations import ClassView, Observation
-from pytest_qametrics.slo.catalogue import MEANS, QUANTILE_OF
+from pytest_qametrics.slo.catalogue import MEANS, QUANTILE_OF, RELIABILITY
 from pytest_qametrics.slo.spec import SloSpec
 from pytest_qametrics.stats.intervals import (
     Interval,
@@ -25,6 +26,9 @@ from pytest_qametrics.stats.intervals import (
 )
 from pytest_qametrics.stats.loghist import RELATIVE_ERROR
 from pytest_qametrics.stats.percentiles import PercentileMethod, nearest_rank
+from pytest_qametrics.stats.reliability import cases_interval
+from pytest_qametrics.stats.sequential import betting_bounds
+from pytest_qametrics.trackers.evals_stats import EvalsStats
 
 __all__ = [
     "Budget",
@@ -150,6 +154,13 @@ def confidence_interval(spec: SloSpec, seen: Observation, confidence: float) -> 
     name = spec.statistic
     if seen.samples_for(name) == 0:
         return None
+    if name in RELIABILITY:
+        stats: EvalsStats = seen.stats
+        if spec.stop_early:  # judged as it was watched: anytime-valid bounds
+            values = sequence_values(spec, stats.codes, stats.outcomes)
+            bounds = betting_bounds(values, confidence, spec.threshold)
+            return Interval(bounds.low, bounds.high, confidence, "betting sequence")
+        return cases_interval(name, stats.counts, stats.k, confidence)
     if name in _QUANTILES:
         return _quantile(seen, _QUANTILES[name], confidence)
     if name in _MEANS:

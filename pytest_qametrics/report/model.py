@@ -17,6 +17,7 @@ from pytest_qametrics.judge.observations import FROM_CALLS, FROM_SAMPLES
 from pytest_qametrics.report.advice import run_recommendations
 from pytest_qametrics.report.distribution import distribution
 from pytest_qametrics.samples.collector import Collector
+from pytest_qametrics.samples.columns import ColumnPool
 from pytest_qametrics.samples.population import LatencySamples, Population
 from pytest_qametrics.samples.testlog import OUTCOMES, TestLog, natural_key
 from pytest_qametrics.slo.catalogue import statistic_info
@@ -25,6 +26,7 @@ from pytest_qametrics.stats.percentiles import PercentileMethod
 from pytest_qametrics.trackers.accuracy import summarize_accuracy
 from pytest_qametrics.trackers.custom_metrics import summarize_metric
 from pytest_qametrics.trackers.escalation import summarize_escalation
+from pytest_qametrics.trackers.evals_stats import summarize_evals
 from pytest_qametrics.version import __version__
 
 __all__ = ["ALL_OPERATIONS", "CALL_DURATIONS", "SCHEMA_VERSION", "RunInfo", "build_report"]
@@ -55,6 +57,7 @@ _ESCALATION_STATISTICS = (
     "resolution_time_p95",
 )
 _METRIC_STATISTICS = ("count", "sum", "mean", "min", "max", "p50", "p95", "p99")
+_EVALS_STATISTICS = ("trials", "passed", "cases", "pass_rate", "flaky_cases", "score_mean")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,7 @@ def _verdict_row(
         "metric": spec.metric,
         "target": spec.target,
         "per": spec.per,
+        "k": spec.k,
         "part": verdict.part,
         "comparison": spec.comparison,
         "threshold": spec.threshold,
@@ -182,12 +186,30 @@ def _latency_rows(
     return rows
 
 
+def _evals_row(
+    scope: str, name: str, pool: ColumnPool, ks: list[int], method: PercentileMethod
+) -> dict[str, Any]:
+    """The trials of a scope: counts, pass rate, flaky cases, scores, and pass@k and pass^k
+    (as ``pass_at_4`` / ``pass_hat_4``) for each k an SLO of the scope names."""
+    columns = pool.arrays()
+    stats = summarize_evals(columns, pool.labels, None, method)
+    numbers = _pick(stats, _EVALS_STATISTICS)
+    for k in ks:
+        with_k = summarize_evals(columns, pool.labels, k, method)
+        numbers[f"pass_at_{k}"] = with_k["pass_at_k"]
+        numbers[f"pass_hat_{k}"] = with_k["pass_hat_k"]
+    return _row(scope, "evals", name, numbers, details=stats.details(), examples=pool.examples)
+
+
 def _column_rows(
-    scope: str, population: Population, method: PercentileMethod
+    scope: str, population: Population, method: PercentileMethod, ks: list[int]
 ) -> list[dict[str, Any]]:
     rows = []
     for tracker, name in sorted({(tracker, name) for (tracker, name, _) in population.columns}):
         pool = population.column_pool(tracker, name)
+        if tracker == "evals":
+            rows.append(_evals_row(scope, name, pool, ks, method))
+            continue
         columns = pool.arrays()
         if tracker == "accuracy":
             acc = summarize_accuracy(columns, pool.labels)
@@ -220,7 +242,8 @@ def _series_rows(
     for scope, population in scopes.items():
         judged = [v for v in verdicts if v.spec.scope == scope]
         rows += _latency_rows(scope, population, judged, method)
-        rows += _column_rows(scope, population, method)
+        ks = sorted({v.spec.k for v in judged if v.spec.k is not None})
+        rows += _column_rows(scope, population, method, ks)
     return rows
 
 

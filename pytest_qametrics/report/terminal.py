@@ -89,7 +89,7 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
     spec = verdict.spec
     label = _LABELS[verdict.status]
     wanted = f"{spec.comparison} {format_value(spec.threshold, spec)}"
-    name = f"{spec.target} {spec.statistic}"
+    name = f"{spec.target} {spec.name}"
     if verdict.observed is None:
         body = f"{name} {wanted}: {verdict.reason}"
     elif verdict.regression is not None:

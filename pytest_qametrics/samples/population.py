@@ -26,7 +26,10 @@ __all__ = ["LABEL_COLUMNS", "UNTAGGED", "Chunks", "LatencyPool", "LatencySamples
 UNTAGGED = "(untagged)"
 
 #: Columns that hold label codes, re-coded when series of several tests pool.
-LABEL_COLUMNS: dict[str, tuple[str, ...]] = {"accuracy": ("predicted", "actual")}
+LABEL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "accuracy": ("predicted", "actual"),
+    "evals": ("case",),
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from pytest_qametrics.settings import Settings
 
 if TYPE_CHECKING:
     from pytest_qametrics.history.session import HistoryKeeper
+    from pytest_qametrics.session.stopping import StopWatcher
 
 # The evaluation (numpy), the report model and renderers, the data file, the exporter and the
 # CI integrations are imported where they are first needed: a run that records nothing and
@@ -115,6 +116,8 @@ class Gatekeeper:
         self.late: list[tuple[str, int, str | None]] = []
         #: The first xdist worker's plan (a serial run's comes from its recorder).
         self.plan: RunPlan | None = None
+        #: Early stopping and cost budgets (set where the plugin is configured).
+        self.stopper: StopWatcher | None = None
         self.partial = ""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -146,7 +149,10 @@ class Gatekeeper:
             if declared is not None:
                 self.collector.declare(report.nodeid, decode_specs(declared, source))
             if payload is not None:
-                self.collector.add_record(decode_item(payload, source), worker)
+                record = decode_item(payload, source)
+                self.collector.add_record(record, worker)
+                if self.stopper is not None:
+                    self.stopper.observe(record)
             if shared is not None:
                 self.collector.add_shared(decode_item(shared, source), worker)
         except WireError as err:
@@ -381,6 +387,8 @@ class Gatekeeper:
     def _remarks(self) -> list[str]:
         """Lines about samples that no test owns: fixture-scoped ones, and late ones."""
         lines = [self.partial] if self.partial else []
+        if self.stopper is not None:
+            lines += self.stopper.summary()
         shared = self.collector.shared_samples
         if shared:
             lines.append(

@@ -186,6 +186,19 @@ INI_KEYS: tuple[IniKey, ...] = (
         default="nearest-rank",
     ),
     IniKey(
+        "qametrics_trials",
+        "Trials per case of every test function with an evals SLO (pass_rate, pass_hat_k, "
+        "...) and no trials= of its own: each case runs as that many items, "
+        "test_x[case-trial1] ... (default: 1, no repetition).",
+        default="",
+    ),
+    IniKey(
+        "qametrics_budget_usd",
+        "Stop starting tests once the cost_usd metric recorded in the session reaches this "
+        "many USD, e.g. 5.00; tests not started are skipped and named in the summary.",
+        default="",
+    ),
+    IniKey(
         "qametrics_rerun_samples",
         "Which samples of a test that pytest-rerunfailures ran again count: final (default; "
         "only the last attempt's, and the summary says how many earlier samples were left "

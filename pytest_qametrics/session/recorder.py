@@ -19,6 +19,7 @@ from pytest_qametrics.samples.wire import (
 )
 from pytest_qametrics.samples.workers import WORKER_OUTPUT_KEY, worker_totals
 from pytest_qametrics.slo.spec import SloError, SloSpec, specs_from_marker
+from pytest_qametrics.trackers.outcomes import TrialOutcome, count_outcome_trial, trial_outcome
 from pytest_qametrics.trackers.timing import recording_target
 
 __all__ = [
@@ -55,7 +56,17 @@ LEFT_OUT_ATTRIBUTE = "qametrics_left_out"
 class ItemState:
     """What one test recorded, which SLOs it declares, and how it ended."""
 
-    __slots__ = ("call_duration", "groups", "outcome", "shipped", "specs", "specs_wire", "store")
+    __slots__ = (
+        "call_duration",
+        "groups",
+        "outcome",
+        "shipped",
+        "specs",
+        "specs_wire",
+        "store",
+        "trial",
+        "trials_by_outcome",
+    )
 
     def __init__(
         self,
@@ -72,6 +83,10 @@ class ItemState:
         self.call_duration: float | None = None
         #: Samples the store held when its payload left; more later are late samples.
         self.shipped: int | None = None
+        #: An evals SLO without evals.record() counts each test's outcome as a trial.
+        self.trials_by_outcome = any(spec.tracker == "evals" for spec in specs)
+        #: That trial: passed, failed, errored (setup or teardown failed) or skipped.
+        self.trial: TrialOutcome | None = None
 
     def observe(self, report: pytest.TestReport) -> None:
         """Fold one phase report into the test's outcome and call duration."""
@@ -82,10 +97,13 @@ class ItemState:
             self.outcome = "skipped"
         if report.when == "call":
             self.call_duration = report.duration
+        if self.trials_by_outcome:
+            self.trial = trial_outcome(self.trial, report.when, outcome)
 
     def next_attempt(self) -> None:
         """Start a rerun's attempt afresh: its payload holds only its own samples."""
         self.store = ItemStore()
+        self.trial = None
         self.outcome = "passed"
         self.call_duration = None
         self.shipped = None
@@ -286,6 +304,8 @@ class Recorder:
             setattr(report, DECLARED_ATTRIBUTE, declared)
         if report.when != "teardown":
             return report
+        if state.trials_by_outcome:
+            count_outcome_trial(state.store, item.nodeid, state.trial)
         if state.specs or state.store:
             self._ship(item, state, report)
         state.shipped = sample_count(state.store)

@@ -13,6 +13,8 @@ __all__ = [
     "RATES",
     "REGRESSION_KINDS",
     "REGRESSION_SUFFIX",
+    "RELIABILITY",
+    "SCORE_QUANTILES",
     "TRACKERS",
     "Comparison",
     "StatisticInfo",
@@ -101,11 +103,28 @@ _METRIC: dict[str, StatisticInfo] = _table(
     None, "number", "sum", "count", "mean", "min", "max", *PERCENTILES
 )
 
+#: Reliability of repeated trials: averaged per case (pass@k and pass^k need ``k=``).
+RELIABILITY = ("pass_rate", "pass_at_k", "pass_hat_k")
+#: Quantiles of the scores trials recorded with ``evals.record(passed, score=...)``.
+SCORE_QUANTILES: dict[str, float] = {
+    "score_p10": 0.10,
+    "score_p25": 0.25,
+    "score_median": 0.50,
+    "score_p75": 0.75,
+    "score_p90": 0.90,
+}
+_EVALS: dict[str, StatisticInfo] = {
+    **_table(">=", "rate", *RELIABILITY),
+    **_table("<=", "number", "flaky_cases"),
+    **_table(">=", "number", "score_mean", *SCORE_QUANTILES),
+}
+
 #: tracker name -> statistic name -> info. ``metric`` keys apply only with ``metric=``.
 TRACKERS: dict[str, dict[str, StatisticInfo]] = {
     "latency": _LATENCY,
     "accuracy": _ACCURACY,
     "escalation": _ESCALATION,
+    "evals": _EVALS,
     "metric": _METRIC,
 }
 
@@ -126,9 +145,14 @@ def tracker_of_key(key: str, custom_metric: bool = False) -> str | None:
 
 
 #: The quantile each quantile-like statistic stands for.
-QUANTILE_OF: dict[str, float] = {**PERCENTILES, "median": 0.5, "resolution_time_p95": 0.95}
+QUANTILE_OF: dict[str, float] = {
+    **PERCENTILES,
+    "median": 0.5,
+    "resolution_time_p95": 0.95,
+    **SCORE_QUANTILES,
+}
 #: Statistics that are means of samples.
-MEANS = ("mean", "resolution_time_mean")
+MEANS = ("mean", "resolution_time_mean", "score_mean")
 #: Rates of good or bad samples among n (Wilson intervals).
 RATES = ("success_rate", "error_rate", "accuracy", "escalation_rate", "automation_rate", "fcr_rate")
 #: Statistics of a confusion matrix (bootstrap or per-class intervals).
@@ -160,4 +184,5 @@ def supports_confidence(statistic: str) -> bool:
         or statistic in MEANS
         or statistic in RATES
         or statistic in CONFUSION_STATISTICS
+        or statistic in RELIABILITY
     )

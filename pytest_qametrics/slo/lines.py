@@ -11,10 +11,12 @@ from pytest_qametrics.slo.spec import (
     SloError,
     SloSpec,
     check_confidence,
+    check_count,
     check_interval_exists,
     check_min_samples,
     check_name,
     check_per,
+    check_reliability,
     check_severity,
     did_you_mean,
 )
@@ -28,10 +30,10 @@ _LINE = re.compile(
     r"(?P<options>(?:\s+\S+)*)\s*$"
 )
 _SELECTORS = {"latency": ("operation",), "metric": ("name",)}
-_OPTIONS = ("min_samples", "severity", "confidence", "per")
+_OPTIONS = ("min_samples", "severity", "confidence", "per", "k")
 _SYNTAX = (
     "tracker[selector=value].statistic <op> threshold [min_samples=N] [severity=warn] "
-    "[confidence=0.95] [per=operation]"
+    "[confidence=0.95] [per=operation] [k=4]"
 )
 
 
@@ -69,6 +71,10 @@ def parse_slo_line(text: str, where: str) -> SloSpec:
     if tracker == "metric" and "name" not in selectors:
         raise SloError(f"{where}: name the custom metric, e.g. 'metric[name=cost_usd].sum <= 2.00'")
     options = _pairs(match.group("options"), None, _OPTIONS, where)
+    k = check_count(
+        "k", _as_int(options["k"], where, "k") if "k" in options else None, where, "k=4"
+    )
+    check_reliability([statistic], k, False, None, where)
     return SloSpec(
         scope=SESSION,
         tracker=tracker,
@@ -82,6 +88,7 @@ def parse_slo_line(text: str, where: str) -> SloSpec:
         severity=check_severity(options.get("severity", "fail"), where),
         confidence=_confidence(options.get("confidence"), statistic, where),
         per=_per(options, tracker, statistic, selectors, where),
+        k=k,
         declared_at=where,
     )
 
@@ -109,9 +116,9 @@ def _pairs(text: str, sep: str | None, allowed: tuple[str, ...], where: str) -> 
     return pairs
 
 
-def _as_int(value: str, where: str) -> object:
+def _as_int(value: str, where: str, key: str = "min_samples") -> object:
     if not (value.isascii() and value.isdigit()):
-        raise SloError(f"{where}: min_samples must be an int >= 1, not {value!r}")
+        raise SloError(f"{where}: {key} must be an int >= 1, not {value!r}")
     return int(value)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pytest_qametrics.slo.catalogue import (
+    RELIABILITY,
     TRACKERS,
     Comparison,
     statistic_info,
@@ -18,10 +19,13 @@ from pytest_qametrics.slo.thresholds import Threshold, ThresholdError, parse_thr
 
 __all__ = [
     "CONTROL_KEYS",
+    "GROUP_KEYS",
     "SESSION",
+    "GroupControls",
     "SloError",
     "SloSpec",
     "did_you_mean",
+    "group_controls",
     "specs_from_marker",
     "suggest",
 ]
@@ -30,7 +34,23 @@ Severity = Literal["fail", "warn"]
 #: The scope name of SLOs declared in the ini file: the whole session's samples.
 SESSION = "session"
 #: Marker keywords that are not thresholds.
-CONTROL_KEYS = ("operation", "metric", "group", "min_samples", "severity", "confidence", "per")
+CONTROL_KEYS = (
+    "operation",
+    "metric",
+    "group",
+    "min_samples",
+    "severity",
+    "confidence",
+    "per",
+    "k",
+    "stop_early",
+    "trials",
+    "budget_usd",
+)
+#: Control keys about how a test function runs rather than about one SLO.
+GROUP_KEYS = ("trials", "budget_usd")
+#: Reliability keys that take ``k=``: the number of tries the chance is about.
+K_KEYS = ("pass_at_k", "pass_hat_k")
 #: Accuracy statistics that have a per-class value (``per="class"``).
 PER_CLASS = ("accuracy", "recall", "precision", "f1")
 
@@ -62,12 +82,23 @@ class SloSpec:
     per: str | None = None
     #: A regression key's tolerance is a fraction of the baseline value ("10%"), not seconds.
     relative: bool = False
+    #: The number of tries of ``pass_at_k`` / ``pass_hat_k``.
+    k: int | None = None
+    #: Decide (and skip the group's remaining trials) once a confidence sequence is settled.
+    stop_early: bool = False
     declared_at: str = field(default="", compare=False)
 
     @property
     def threshold_spec(self) -> Threshold:
         """The comparison and value as a Threshold."""
         return Threshold(self.comparison, self.threshold, self.relative)
+
+    @property
+    def name(self) -> str:
+        """The statistic as written, with its ``k``: ``pass_hat_k`` with k=4 is ``pass^4``."""
+        if self.k is None:
+            return self.statistic
+        return f"pass@{self.k}" if self.statistic == "pass_at_k" else f"pass^{self.k}"
 
     @property
     def target(self) -> str:
@@ -91,6 +122,8 @@ class SloSpec:
             "confidence": self.confidence,
             "per": self.per,
             "relative": self.relative,
+            "k": self.k,
+            "stop_early": self.stop_early,
             "declared_at": self.declared_at,
         }
 
@@ -149,6 +182,11 @@ def check_confidence(value: object, where: str) -> float | None:
 
 def check_interval_exists(statistic: str, confidence: float | None, where: str) -> None:
     """Reject ``confidence=`` on statistics with no meaningful interval (max, min, sum...)."""
+    if confidence is not None and statistic == "flaky_cases":
+        raise SloError(
+            f"{where}: flaky_cases is a count of cases that both passed and failed, with no "
+            f"confidence interval; put it in an slo mark of its own, without confidence="
+        )
     if confidence is not None and not supports_confidence(statistic):
         raise SloError(
             f"{where}: {statistic} has no meaningful confidence interval (an extreme or a total "
@@ -185,6 +223,71 @@ def check_per(
         raise SloError(f"{where}: per='operation' goes with latency keys and no operation=")
 
 
+def check_count(key: str, value: object, where: str, example: str) -> int | None:
+    """Validate an optional int >= 1 such as ``k`` or ``trials``."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SloError(f"{where}: {key} must be an int >= 1 such as {example}, not {value!r}")
+    return value
+
+
+def check_reliability(
+    keys: Iterable[str], k: int | None, stop_early: object, confidence: float | None, where: str
+) -> None:
+    """``k=`` goes with pass_at_k / pass_hat_k (which need it); ``stop_early=True`` with a
+    reliability key and ``confidence=``."""
+    keys = list(keys)
+    wanting = [key for key in keys if key in K_KEYS]
+    if wanting and k is None:
+        raise SloError(
+            f"{where}: {wanting[0]} is the chance over k tries, so it needs k=, "
+            f"e.g. slo({wanting[0]}=0.7, k=4)"
+        )
+    if k is not None and not wanting:
+        raise SloError(f"{where}: k={k} goes with pass_at_k or pass_hat_k, which this mark lacks")
+    if not isinstance(stop_early, bool):
+        raise SloError(f"{where}: stop_early must be True or False, not {stop_early!r}")
+    if stop_early and not any(key in RELIABILITY for key in keys):
+        raise SloError(
+            f"{where}: stop_early=True decides pass_rate, pass_at_k or pass_hat_k early; "
+            f"this mark has none of them"
+        )
+    if stop_early and confidence is None:
+        raise SloError(
+            f"{where}: stop_early=True needs confidence= (e.g. confidence=0.95): early "
+            f"stopping decides once a confidence sequence at that level is settled"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GroupControls:
+    """How a test function runs: its trials per case and its cost budget in USD."""
+
+    trials: int | None = None
+    budget_usd: float | None = None
+
+
+def group_controls(kwargs: Mapping[str, Any], where: str) -> GroupControls:
+    """Validate the ``trials=`` and ``budget_usd=`` of one ``slo`` mark."""
+    where = f"@pytest.mark.slo on {where}"
+    trials = check_count("trials", kwargs.get("trials"), where, "trials=8")
+    k = kwargs.get("k")
+    if trials is not None and isinstance(k, int) and k > trials:
+        raise SloError(
+            f"{where}: k={k} tries cannot be judged on trials={trials}; "
+            f"run at least k trials per case (trials={k} or more)"
+        )
+    budget = kwargs.get("budget_usd")
+    if budget is not None:
+        if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not budget > 0:
+            raise SloError(f"{where}: budget_usd must be a number > 0 such as 5.0, not {budget!r}")
+        if budget == float("inf"):
+            raise SloError(f"{where}: budget_usd must be finite, not {budget!r}")
+        budget = float(budget)
+    return GroupControls(trials, budget)
+
+
 def check_name(key: str, value: object, where: str) -> str:
     """Validate a non-empty string option such as ``operation`` or ``group``."""
     if not isinstance(value, str) or not value.strip():
@@ -208,6 +311,8 @@ def specs_from_marker(
         raise SloError(f"{where}: unknown key {key!r}{did_you_mean(key, choices)}")
     thresholds = {k: v for k, v in kwargs.items() if k not in CONTROL_KEYS}
     if not thresholds:
+        if any(key in GROUP_KEYS for key in kwargs):
+            return []  # slo(trials=8) alone sets how the function runs
         raise SloError(f"{where}: names no threshold; add one such as p95=1.0 or error_rate=0.01")
     operation = kwargs.get("operation")
     if operation is not None and any(tracker_of_key(k, custom) != "latency" for k in thresholds):
@@ -231,10 +336,23 @@ def specs_from_marker(
         "per": None if kwargs.get("per") is None else check_name("per", kwargs["per"], where),
         "declared_at": where,
     }
-    return [_spec(key, raw, common, where) for key, raw in thresholds.items()]
+    k = check_count("k", kwargs.get("k"), where, "k=4")
+    stop_early = kwargs.get("stop_early", False)
+    check_reliability(thresholds, k, stop_early, common["confidence"], where)
+    return [
+        _spec(key, raw, common, where, k if key in K_KEYS else None, stop_early)
+        for key, raw in thresholds.items()
+    ]
 
 
-def _spec(key: str, raw: object, common: dict[str, Any], where: str) -> SloSpec:
+def _spec(
+    key: str,
+    raw: object,
+    common: dict[str, Any],
+    where: str,
+    k: int | None = None,
+    stop_early: bool = False,
+) -> SloSpec:
     tracker = tracker_of_key(key, common["metric"] is not None)
     info = statistic_info(tracker, key) if tracker else None
     if tracker is None or info is None:  # pragma: no cover - filtered by the caller
@@ -245,12 +363,20 @@ def _spec(key: str, raw: object, common: dict[str, Any], where: str) -> SloSpec:
         raise SloError(f"{where}: {err}") from None
     check_interval_exists(key, common["confidence"], where)
     check_per(tracker, key, common["per"], common["operation"], common["confidence"], where)
+    early = stop_early and key in RELIABILITY
+    if early and not 0.0 < threshold.value < 1.0:
+        raise SloError(
+            f"{where}: stop_early=True needs a {key} threshold strictly between 0 and 1 "
+            f"(a sequence can never show a rate above 1 or below 0), not {threshold.value}"
+        )
     return SloSpec(
         tracker=tracker,
         statistic=key,
         comparison=threshold.comparison,
         threshold=threshold.value,
         relative=threshold.relative,
+        k=k,
+        stop_early=early,
         **common,
     )
 
@@ -291,6 +417,13 @@ def spec_from_data(data: object, where: str) -> SloSpec:
     check_confidence(data.get("confidence"), where)
     if not isinstance(data.get("relative", False), bool):
         raise SloError(f"{where}: relative must be true or false, not {data['relative']!r}")
+    k = data.get("k")
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+        raise SloError(f"{where}: k must be an int >= 1 or null, not {k!r}")
+    if (k is None) != (statistic not in K_KEYS):
+        raise SloError(f"{where}: k={k!r} does not fit statistic {statistic!r}")
+    if not isinstance(data.get("stop_early", False), bool):
+        raise SloError(f"{where}: stop_early must be true or false, not {data['stop_early']!r}")
     if not isinstance(data.get("declared_at", ""), str):
         raise SloError(f"{where}: declared_at must be a string, not {data['declared_at']!r}")
     return SloSpec(**{**data, "threshold": float(threshold)})

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from pytest_qametrics.stats.intervals import DEFAULT_SEED, Interval
+
 Counts = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 
@@ -24,6 +26,7 @@ __all__ = [
     "CaseCounts",
     "case_counts",
     "case_value",
+    "cases_interval",
     "flaky_mask",
     "pass_at_k",
     "pass_hat_k",
@@ -115,3 +118,63 @@ def case_value(statistic: str, n: int, c: int, k: int | None) -> float | None:
 def flaky_mask(counts: CaseCounts) -> npt.NDArray[np.bool_]:
     """The cases that both passed and failed at least once."""
     return (counts.c > 0) & (counts.c < counts.n)
+
+
+#: Resampled suites per interval; cases x resamples values are drawn in blocks of this many.
+RESAMPLES = 2000
+_BLOCK_VALUES = 4_000_000
+
+
+def cases_interval(
+    statistic: str,
+    counts: CaseCounts,
+    k: int | None,
+    confidence: float,
+    resamples: int = RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> Interval:
+    """Bootstrap bounds of the per-case average of ``statistic`` (at one-sided ``confidence``).
+
+    Each resample draws the cases with replacement (the suite could have held other tasks) and,
+    within each drawn case, its trials again: the passes of a case of n trials are drawn from
+    Binomial(n, p*) with p* from the Jeffreys posterior Beta(c + 1/2, n - c + 1/2), so a case
+    that passed all of its 8 trials still carries the doubt that 8 trials leave. The replicates
+    are shifted to centre on the estimate (the posterior pulls each case toward 1/2), spread by
+    sqrt(m / (m - 1)) for m cases (the bootstrap's small-sample variance bias), and the
+    percentile bounds clipped to [0, 1]. A fixed seed makes the bounds a function of the data.
+    """
+    keep = counts.n >= (k or 1) if statistic != "pass_rate" else counts.n > 0
+    n, c = counts.n[keep], counts.c[keep]
+    if n.size == 0:
+        raise ValueError(f"no case has enough trials for {statistic}")
+    rng = np.random.default_rng(seed)
+    rows = max(1, min(resamples, _BLOCK_VALUES // n.size))
+    means = []
+    for start in range(0, resamples, rows):
+        size = min(rows, resamples - start)
+        picked = rng.integers(0, n.size, size=(size, n.size))
+        trials = n[picked]
+        rate = rng.beta(c[picked] + 0.5, trials - c[picked] + 0.5)
+        passes = rng.binomial(trials, rate).astype(np.int64)
+        means.append(_block_values(statistic, trials, passes, k).mean(axis=1))
+    replicates = np.concatenate(means)
+    # The posterior draws pull every case toward 1/2; shift the replicates back so they centre
+    # on the estimate (the bounds stay in [0, 1]).
+    observed = float(_block_values(statistic, n[None, :], c[None, :], k).mean())
+    replicates += observed - float(replicates.mean())
+    if n.size > 1:  # resampling m cases understates the spread by (m - 1) / m in variance
+        replicates = observed + (replicates - observed) * math.sqrt(n.size / (n.size - 1))
+    low, high = np.quantile(replicates, [1.0 - confidence, confidence], method="linear")
+    return Interval(
+        float(np.clip(low, 0.0, 1.0)), float(np.clip(high, 0.0, 1.0)), confidence, "case bootstrap"
+    )
+
+
+def _block_values(statistic: str, n: Counts, c: Counts, k: int | None) -> Floats:
+    if statistic == "pass_rate":
+        return np.asarray(c / n, dtype=np.float64)
+    if k is None:
+        raise ValueError(f"{statistic} needs k")
+    if statistic == "pass_at_k":
+        return 1.0 - _comb_ratio(n - c, n, k)
+    return _comb_ratio(c, n, k)

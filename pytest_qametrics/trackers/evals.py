@@ -4,26 +4,32 @@ from __future__ import annotations
 
 import math
 import numbers
-import re
 from typing import Any
 
 from pytest_qametrics.samples.columns import ColumnSeries
 from pytest_qametrics.trackers.accuracy import scalar_metadata
+from pytest_qametrics.trackers.outcomes import (
+    ERRORED,
+    EVALS_COLUMNS,
+    SKIPPED,
+    TrialOutcome,
+    case_of_node,
+    count_outcome_trial,
+    trial_of_node,
+    trial_outcome,
+)
 
-__all__ = ["EVALS_COLUMNS", "EvalsRecorder", "case_of_node"]
-
-#: ``case`` codes into the series vocabulary; ``score`` is NaN when a trial gave none.
-EVALS_COLUMNS = {"case": "q", "passed": "q", "score": "d"}
-_REPEAT_SUFFIX = re.compile(r"([-\[])\d+-\d+\]$")
-
-
-def case_of_node(nodeid: str) -> str:
-    """The default case of a trial: its node id without a pytest-repeat ``-i-n`` suffix."""
-    match = _REPEAT_SUFFIX.search(nodeid)
-    if match is None:
-        return nodeid
-    head = nodeid[: match.start()]
-    return head if match.group(1) == "[" else head + "]"
+__all__ = [
+    "ERRORED",
+    "EVALS_COLUMNS",
+    "SKIPPED",
+    "EvalsRecorder",
+    "TrialOutcome",
+    "case_of_node",
+    "count_outcome_trial",
+    "trial_of_node",
+    "trial_outcome",
+]
 
 
 class EvalsRecorder:
