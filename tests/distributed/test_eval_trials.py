@@ -22,7 +22,8 @@ def test_agent(case, qametrics_trial):
 
 def evals_row(report: dict[str, Any], scope: str = "agent") -> dict[str, Any]:
     (row,) = [r for r in report["series"] if r["tracker"] == "evals" and r["scope"] == scope]
-    return row
+    found: dict[str, Any] = row
+    return found
 
 
 def judged(report: dict[str, Any]) -> list[tuple[str, str, float | None, int]]:

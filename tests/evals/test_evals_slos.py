@@ -159,9 +159,12 @@ def test_the_case_bootstrap_covers_the_true_value_on_each_side_at_its_confidence
     draws below 95%)."""
     a, b = shape
     rising = [(a + i) / (a + b + i) for i in range(k or 1)]
-    truth = {"pass_rate": a / (a + b), "pass_hat_k": float(np.prod(rising))}.get(statistic)
-    if statistic == "pass_at_k":  # 1 - E[(1 - p)^k] = 1 - prod (b + i) / (a + b + i)
-        truth = 1 - float(np.prod([(b + i) / (a + b + i) for i in range(k or 1)]))
+    falling = [(b + i) / (a + b + i) for i in range(k or 1)]  # E[(1 - p)^k]
+    truth = {
+        "pass_rate": a / (a + b),
+        "pass_hat_k": float(np.prod(rising)),
+        "pass_at_k": 1 - float(np.prod(falling)),
+    }[statistic]
     rng = np.random.default_rng(7)
     low_held = high_held = 0
     for suite in range(500):
