@@ -135,39 +135,57 @@ def cases_interval(
 ) -> Interval:
     """Bootstrap bounds of the per-case average of ``statistic`` (at one-sided ``confidence``).
 
-    Each resample draws the cases with replacement (the suite could have held other tasks) and,
-    within each drawn case, its trials again: the passes of a case of n trials are drawn from
-    Binomial(n, p*) with p* from the Jeffreys posterior Beta(c + 1/2, n - c + 1/2), so a case
-    that passed all of its 8 trials still carries the doubt that 8 trials leave. The replicates
-    are shifted to centre on the estimate (the posterior pulls each case toward 1/2), spread by
-    sqrt(m / (m - 1)) for m cases (the bootstrap's small-sample variance bias), and the
-    percentile bounds clipped to [0, 1]. A fixed seed makes the bounds a function of the data.
+    The hull of two percentile bootstraps over the cases (each resample draws the cases with
+    replacement; a fixed seed makes the bounds a function of the data):
+
+    - the cases' estimates as observed, spread by sqrt(m / (m - 1)) for m cases (the
+      bootstrap's small-sample variance bias): right when there are many cases;
+    - each drawn case's value at a pass rate drawn from its Jeffreys posterior
+      Beta(c + 1/2, n - c + 1/2) (see :func:`_posterior` for cases that always or never
+      passed): right when there are few, since a case that passed all of its 8 trials still
+      carries the doubt that 8 trials leave (a 95% lower bound of 0.05^(1/8) = 0.69).
     """
     keep = counts.n >= (k or 1) if statistic != "pass_rate" else counts.n > 0
     n, c = counts.n[keep], counts.c[keep]
     if n.size == 0:
         raise ValueError(f"no case has enough trials for {statistic}")
     rng = np.random.default_rng(seed)
+    observed_values = _block_values(statistic, n[None, :], c[None, :], k)[0]
+    observed = float(observed_values.mean())
     rows = max(1, min(resamples, _BLOCK_VALUES // n.size))
-    means = []
+    cases, posterior = [], []
     for start in range(0, resamples, rows):
-        size = min(rows, resamples - start)
-        picked = rng.integers(0, n.size, size=(size, n.size))
-        trials = n[picked]
-        rate = rng.beta(c[picked] + 0.5, trials - c[picked] + 0.5)
-        passes = rng.binomial(trials, rate).astype(np.int64)
-        means.append(_block_values(statistic, trials, passes, k).mean(axis=1))
-    replicates = np.concatenate(means)
-    # The posterior draws pull every case toward 1/2; shift the replicates back so they centre
-    # on the estimate (the bounds stay in [0, 1]).
-    observed = float(_block_values(statistic, n[None, :], c[None, :], k).mean())
-    replicates += observed - float(replicates.mean())
-    if n.size > 1:  # resampling m cases understates the spread by (m - 1) / m in variance
-        replicates = observed + (replicates - observed) * math.sqrt(n.size / (n.size - 1))
-    low, high = np.quantile(replicates, [1.0 - confidence, confidence], method="linear")
-    return Interval(
-        float(np.clip(low, 0.0, 1.0)), float(np.clip(high, 0.0, 1.0)), confidence, "case bootstrap"
-    )
+        picked = rng.integers(0, n.size, size=(min(rows, resamples - start), n.size))
+        cases.append(observed_values[picked].mean(axis=1))
+        rate = rng.beta(*_posterior(n[picked], c[picked]))
+        posterior.append(_value_at_rate(statistic, rate, k).mean(axis=1))
+    spread = math.sqrt(n.size / (n.size - 1)) if n.size > 1 else 1.0
+    levels = [1.0 - confidence, confidence]
+    by_cases = observed + (np.quantile(np.concatenate(cases), levels) - observed) * spread
+    by_posterior = np.quantile(np.concatenate(posterior), levels)
+    low = min(float(by_cases[0]), float(by_posterior[0]))
+    high = max(float(by_cases[1]), float(by_posterior[1]))
+    return Interval(max(low, 0.0), min(high, 1.0), confidence, "case bootstrap")
+
+
+def _posterior(n: Counts, c: Counts) -> tuple[Floats, Floats]:
+    """Jeffreys' Beta(c + 1/2, n - c + 1/2), with Beta(n, 1) for a case that always passed and
+    Beta(1, n) for one that never did: their alpha-quantile is then the exact (Clopper-Pearson)
+    bound alpha^(1/n), where Jeffreys' own is too tight (Brown, Cai and DasGupta 2001)."""
+    a = np.where(c == n, n, np.where(c == 0, 1, c + 0.5)).astype(np.float64)
+    b = np.where(c == 0, n, np.where(c == n, 1, n - c + 0.5)).astype(np.float64)
+    return a, b
+
+
+def _value_at_rate(statistic: str, rate: Floats, k: int | None) -> Floats:
+    """A case's pass rate, pass@k or pass^k when each trial passes with chance ``rate``."""
+    if statistic == "pass_rate":
+        return rate
+    if k is None:
+        raise ValueError(f"{statistic} needs k")
+    if statistic == "pass_at_k":
+        return np.asarray(1.0 - (1.0 - rate) ** k)
+    return np.asarray(rate**k)
 
 
 def _block_values(statistic: str, n: Counts, c: Counts, k: int | None) -> Floats:
