@@ -11,6 +11,7 @@ from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Met
 
 from pytest_qametrics.export.buckets import latency_buckets
 from pytest_qametrics.report.model import ALL_OPERATIONS, CALL_DURATIONS
+from pytest_qametrics.report.values import statistic_name
 from pytest_qametrics.samples.collector import Collector
 from pytest_qametrics.samples.population import LatencySamples
 from pytest_qametrics.slo.spec import SESSION
@@ -105,12 +106,12 @@ class _Families:
 
 def slo_id(slo: dict[str, Any]) -> str:
     """A stable name of one SLO (one slice of a ``per=`` SLO): ``scope/target.statistic[part]``."""
-    name = f"{slo['scope']}/{slo['target']}.{slo['statistic']}"
+    name = f"{slo['scope']}/{slo['target']}.{statistic_name(slo)}"
     return name if slo.get("part") is None else f"{name}[{slo['per']}={slo['part']}]"
 
 
 def _slo_labels(slo: dict[str, Any], seen: Counter[str]) -> dict[str, str]:
-    name = f"{slo['target']}.{slo['statistic']}"
+    name = f"{slo['target']}.{statistic_name(slo)}"
     key = (slo["scope"], name, slo.get("part"), slo["severity"])
     seen[repr(key)] += 1
     if seen[repr(key)] > 1:  # the same statistic gated twice (e.g. two thresholds)

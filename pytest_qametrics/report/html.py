@@ -317,6 +317,36 @@ def _escalation_cards(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
         }
 
 
+def _evals_cards(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """One card per scope with trials: counts, pass rate, pass@k / pass^k, the flaky cases."""
+    for row in report["series"]:
+        if row["tracker"] != "evals" or not row["details"]["trials"]:
+            continue
+        details, stats = row["details"], row["statistics"]
+        shown = [
+            ("trials", format_number(details["trials"])),
+            ("cases", format_number(details["cases"])),
+            ("pass rate", _pct(stats["pass_rate"])),
+        ]
+        for key, value in stats.items():
+            if key.startswith(("pass_at_", "pass_hat_")):
+                k = key.rsplit("_", 1)[1]
+                shown.append((f"pass@{k}" if "_at_" in key else f"pass^{k}", _pct(value)))
+        shown += [("flaky", format_number(stats["flaky_cases"] or 0))]
+        if details["errors"] or details["skipped"]:
+            shown.append(
+                ("not counted", f"{details['errors']} errors, {details['skipped']} skipped")
+            )
+        if stats.get("score_mean") is not None:
+            shown.append(("mean score", f"{stats['score_mean']:.3g}"))
+        yield {
+            "name": row["name"],
+            "scope": row["scope"],
+            "stats": shown,
+            "flaky": [(f["case"], f"{f['passed']} of {f['trials']}") for f in details["flaky"]],
+        }
+
+
 _METRIC_COLUMNS = ("count", "sum", "mean", "min", "max", "p50", "p95", "p99")
 
 
@@ -400,6 +430,7 @@ def render_html(report: dict[str, Any]) -> str:
         charts_left=left,
         accuracy=list(_accuracy_cards(report)),
         escalation=list(_escalation_cards(report)),
+        evals=list(_evals_cards(report)),
         metrics=_metric_rows(report),
         metric_columns=_METRIC_COLUMNS,
         tests=_test_rows(report),

@@ -16,6 +16,7 @@ __all__ = [
     "slo_name",
     "slo_observed",
     "slo_threshold",
+    "statistic_name",
 ]
 
 #: Verdicts as the terminal summary shows them.
@@ -73,9 +74,17 @@ def quantile_of(statistic: str) -> float | None:
     return QUANTILE_OF.get(statistic)
 
 
+def statistic_name(slo: dict[str, Any]) -> str:
+    """The statistic as people write it: ``p95``, or ``pass^4`` / ``pass@4`` with its k."""
+    k = slo.get("k")
+    if k is None:
+        return str(slo["statistic"])
+    return f"pass@{k}" if slo["statistic"] == "pass_at_k" else f"pass^{k}"
+
+
 def slo_name(slo: dict[str, Any]) -> str:
     """``latency[operation=checkout] p95``, with the slice of a ``per=`` SLO."""
-    name = f"{slo['target']} {slo['statistic']}"
+    name = f"{slo['target']} {statistic_name(slo)}"
     return name if slo.get("part") is None else f"{name} [{slo['per']}={slo['part']}]"
 
 

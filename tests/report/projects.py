@@ -12,6 +12,7 @@ import pytest
 __all__ = [
     "BASE_ADDOPTS",
     "CRASHING",
+    "EVALS",
     "FAILING",
     "HOSTILE",
     "INTERRUPTED",
@@ -68,6 +69,21 @@ def test_conversations(escalation_tracker, metrics):
 
 def test_broken():
     assert False
+"""
+
+EVALS = f"""
+import pytest
+
+@pytest.mark.parametrize("case", ["refund", "hours"])
+@pytest.mark.slo(group="agent", pass_hat_k=0.2, k=2, pass_rate=0.5, confidence=0.9, trials=4)
+@pytest.mark.slo(group="agent", flaky_cases=1, severity="warn")
+def test_agent(case, qametrics_trial, evals):
+    evals.record(case == "hours" or qametrics_trial != 2)
+
+@pytest.mark.slo(score_mean=0.5)
+def test_scored(evals):
+    evals.record(True, score=0.9, case={SCRIPT!r})
+    evals.record(False, score=0.1, case={SCRIPT!r}, answer="wrong")
 """
 
 HOSTILE = f"""

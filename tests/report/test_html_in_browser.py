@@ -12,7 +12,16 @@ from pytest_qametrics import cli
 from pytest_qametrics.report.html import render_html
 
 from .browser import launch, visit
-from .projects import FAILING, HOSTILE, INTERRUPTED, PASSING, SCRIPT, run_crashing, run_project
+from .projects import (
+    EVALS,
+    FAILING,
+    HOSTILE,
+    INTERRUPTED,
+    PASSING,
+    SCRIPT,
+    run_crashing,
+    run_project,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -36,6 +45,7 @@ def _visible_tests(page: Page) -> list[str]:
         pytest.param(FAILING, ("-n", "2"), "FAIL", id="xdist"),
         pytest.param(INTERRUPTED, (), "INTERRUPTED", id="interrupted"),
         pytest.param(HOSTILE, (), "PASS", id="hostile-names"),
+        pytest.param(EVALS, (), "PASS", id="evals"),
     ],
 )
 def test_the_page_loads_with_no_console_errors_and_no_requests(
@@ -185,3 +195,21 @@ def test_a_crafted_verdict_is_refused_by_render_and_stays_inert_in_the_page(
         assert page.evaluate("document.querySelectorAll('meta[http-equiv]').length") == 1  # CSP
         assert page.locator(".chart").count() >= 1
         assert seen.requests_elsewhere() == []
+
+
+def test_the_evals_section_shows_pass_hat_k_and_names_each_flaky_case_as_text(
+    pytester: pytest.Pytester, browser: Browser
+) -> None:
+    run = run_project(pytester, EVALS)
+
+    with visit(browser, run.html) as seen:
+        cards = seen.page.locator("#evals ~ article.card")
+        agent = cards.filter(has_text="trials of agent")
+        assert "pass^2 75%" in agent.locator(".stats").inner_text().replace("\n", " ")
+        flaky = agent.locator("tbody tr").all_inner_texts()
+        assert flaky == ["test_project.py::test_agent[refund]\t3 of 4"]
+        scored = cards.filter(has_text="trials of test_project.py::test_scored")
+        assert scored.locator("tbody code").all_inner_texts() == [SCRIPT]
+        assert seen.dialogs == []
+        rows = seen.page.locator("table.slos tbody tr").all_inner_texts()
+        assert any("evals pass^2" in row for row in rows), rows

@@ -11,7 +11,7 @@ import pytest
 
 from pytest_qametrics.report.model import SCHEMA_VERSION
 
-from .projects import FAILING, HOSTILE, INTERRUPTED, PASSING, run_crashing, run_project
+from .projects import EVALS, FAILING, HOSTILE, INTERRUPTED, PASSING, run_crashing, run_project
 
 
 def _schema() -> dict[str, Any]:
@@ -42,6 +42,8 @@ def test_the_shipped_schema_is_a_valid_draft_2020_12_schema_of_this_version() ->
         pytest.param(FAILING, ("-n", "2"), 1, id="xdist"),
         pytest.param(INTERRUPTED, (), 2, id="interrupted"),
         pytest.param(HOSTILE, (), 0, id="hostile-names"),
+        pytest.param(EVALS, (), 0, id="evals"),
+        pytest.param(EVALS, ("-n", "2"), 0, id="evals-xdist"),
     ],
 )
 def test_every_kind_of_run_writes_a_report_the_schema_accepts(
