@@ -105,6 +105,8 @@ def _judge(
     verdict = Verdict(
         spec, "pass", observed, n, seen.source, "", seen.relative_error, budget=budget
     )
+    if spec.statistic == "flaky_cases" and isinstance(seen, EvalsView):
+        verdict = replace(verdict, reason=_flaky_list(seen))
     if spec.confidence is None:
         return _point_verdict(verdict, observed)
     interval = confidence_interval(spec, seen, spec.confidence)
@@ -116,6 +118,16 @@ def _judge(
         status = "warn"
     reason = "the interval straddles the threshold" if status == "inconclusive" else ""
     return replace(verdict, status=status, interval=bounds, needed=needed, reason=reason)
+
+
+def _flaky_list(seen: EvalsView, shown: int = 5) -> str:
+    """``flaky: refund (3 of 4), hours (1 of 4)``: the first cases that passed and failed."""
+    flaky = seen.stats.flaky()
+    if not flaky:
+        return ""
+    named = ", ".join(f"{f.case} ({f.passed} of {f.trials})" for f in flaky[:shown])
+    more = f" and {len(flaky) - shown} more" if len(flaky) > shown else ""
+    return f"flaky: {named}{more}"
 
 
 def _too_few_trials(spec: SloSpec, seen: Observation) -> str | None:

@@ -53,6 +53,7 @@ def test_each_case_runs_trials_times_and_the_outcomes_are_judged_the_same_either
     ]
     assert (details["cases"], details["trials"], details["passed"]) == (3, 12, 7)
     assert "evals pass^2 = 50%" in result.stdout.str()
+    assert "flaky: test_agent.py::test_agent[refund] (3 of 4)" in result.stdout.str()
 
 
 def test_trial_items_are_named_by_case_and_trial_and_run_round_by_round(
