@@ -55,6 +55,14 @@ _METRIC = {
     "count": "qametrics_metric_count",
     "mean": "qametrics_metric_mean",
 }
+_EVALS = {
+    "trials": "qametrics_eval_trials",
+    "passed": "qametrics_eval_passed_trials",
+    "cases": "qametrics_eval_cases",
+    "pass_rate": "qametrics_eval_pass_ratio",
+    "flaky_cases": "qametrics_eval_flaky_cases",
+    "score_mean": "qametrics_eval_score_mean",
+}
 _TOKENS = {"tokens_input": "input", "tokens_output": "output", "tokens_total": "total"}
 
 
@@ -204,6 +212,8 @@ def _series_families(
             names = {"accuracy": _CLASSIFIER, "escalation": _ESCALATION, "metric": _METRIC}[tracker]
             for statistic, family in names.items():
                 out.set(family, f"{tracker} {statistic}.", labels, stats.get(statistic))
+        elif tracker == "evals":
+            _evals(out, row, {"group": row["scope"]})
         if tracker == "metric" and row["name"] == "cost_usd":
             group = {"group": row["scope"]}
             out.set(
@@ -214,6 +224,27 @@ def _series_families(
             out.set(
                 "qametrics_tokens", "Tokens used (input, output, total).", kind, stats.get("sum")
             )
+
+
+def _evals(out: _Families, row: dict[str, Any], labels: dict[str, str]) -> None:
+    """Trial counts and reliability of one scope; pass@k and pass^k with a ``k`` label."""
+    stats = row["statistics"]
+    for statistic, family in _EVALS.items():
+        out.set(family, f"evals {statistic}.", labels, stats.get(statistic))
+    for key, value in stats.items():
+        if key.startswith(("pass_at_", "pass_hat_")):
+            kind, _, k = key.rpartition("_")
+            family = (
+                "qametrics_eval_pass_at_k_ratio"
+                if kind == "pass_at"
+                else ("qametrics_eval_pass_hat_k_ratio")
+            )
+            doc = (
+                "pass@k: the chance one of k tries passes."
+                if kind == "pass_at"
+                else ("pass^k: the chance all k tries pass.")
+            )
+            out.set(family, doc, {**labels, "k": k}, value)
 
 
 def _run_families(out: _Families, report: dict[str, Any]) -> None:

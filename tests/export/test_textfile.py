@@ -79,3 +79,40 @@ def test_high_cardinality_operations_are_capped_with_a_warning(pytester: pytest.
             "further values were left out*"
         ]
     )
+
+
+AGENT = """
+import pytest
+
+PASSES = {"refund": [1, 1, 0, 1], "hours": [1, 1, 1, 1]}
+
+@pytest.mark.parametrize("case", sorted(PASSES))
+@pytest.mark.slo(group="agent", pass_hat_k=0.1, k=2, pass_at_k=0.1, trials=4)
+def test_agent(case, qametrics_trial, evals):
+    evals.record(bool(PASSES[case][qametrics_trial - 1]), score=0.5)
+"""
+
+
+def test_evals_export_their_trials_pass_rates_and_pass_hat_k_by_k(
+    pytester: pytest.Pytester,
+) -> None:
+    write_ini(pytester)
+    pytester.makepyfile(test_agent=AGENT)
+    target = pytester.path / "evals.prom"
+
+    result = pytester.runpytest("-n", "2", f"--qametrics-prometheus={target}")
+
+    assert result.ret == 0, result.outlines
+    text = target.read_text(encoding="utf-8")
+    agent = {"group": "agent"}
+    assert samples_of(text, "qametrics_eval_trials", **agent)[0][2] == 8
+    assert samples_of(text, "qametrics_eval_passed_trials", **agent)[0][2] == 7
+    assert samples_of(text, "qametrics_eval_flaky_cases", **agent)[0][2] == 1
+    assert samples_of(text, "qametrics_eval_pass_ratio", **agent)[0][2] == pytest.approx(0.875)
+    # refund: C(3,2)/C(4,2) = 0.5, hours: 1
+    (hat,) = samples_of(text, "qametrics_eval_pass_hat_k_ratio", k="2", **agent)
+    assert hat[2] == pytest.approx(0.75)
+    (at,) = samples_of(text, "qametrics_eval_pass_at_k_ratio", k="2", **agent)
+    assert at[2] == pytest.approx(1.0)
+    (verdict,) = samples_of(text, "qametrics_slo_verdict", slo="evals.pass^2", verdict="pass")
+    assert verdict[2] == 1
