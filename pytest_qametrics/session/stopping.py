@@ -36,6 +36,7 @@ __all__ = [
     "DECIDED_PREFIX",
     "SAVED_ATTRIBUTE",
     "Board",
+    "BoardReader",
     "BoardShare",
     "StopWatcher",
     "TrialPlanner",
@@ -121,7 +122,7 @@ class TrialPlanner:
         self.active = settings.budget_usd is not None
         self._planned: Counter[str] | None = None
         self._items: list[pytest.Item] = []
-        self._budgets: dict[tuple[str, str], float] = {}
+        self.budgets: dict[tuple[str, str], float] = {}
         #: Node ids of the functions whose cases run as trials.
         self._trial_functions: set[str] = set()
 
@@ -140,7 +141,7 @@ class TrialPlanner:
                 metafunc.definition.parent.nodeid if metafunc.definition.parent else "",
                 metafunc.function.__name__,
             )
-            self._budgets[key] = budget
+            self.budgets[key] = budget
         evals = any(key in _EVALS_KEYS for mark in marks for key in mark.kwargs)
         if trials is None and evals:
             trials = self.settings.trials
@@ -162,10 +163,20 @@ class TrialPlanner:
 
     def budget_of(self, item: pytest.Item) -> float | None:
         """The ``budget_usd=`` of the item's function, if it set one."""
-        if not self._budgets:
+        if not self.budgets:
             return None
         parent = item.parent.nodeid if item.parent is not None else ""
-        return self._budgets.get((parent, getattr(item, "originalname", item.name)))
+        return self.budgets.get((parent, getattr(item, "originalname", item.name)))
+
+    def reason(self, group: str, decision: dict[str, Any]) -> str:
+        """The skip reason of an item of ``group``: decided after N of M trials, or a budget."""
+        if "after" not in decision:
+            return str(decision["reason"])
+        if self._planned is None:
+            from pytest_qametrics.session.recorder import item_state
+
+            self._planned = Counter(g for i in self._items for g in item_state(i).groups)
+        return f"{DECIDED_PREFIX} {decision['after']} of {self._planned[group]} trials"
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """Run trials round by round: every case's trial 1, then every case's trial 2, so a
@@ -185,18 +196,26 @@ class TrialPlanner:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         from pytest_qametrics.session.recorder import item_state
 
-        self._items = list(session.items)
         for item in session.items:
             state = item_state(item)
             if any(spec.stop_early for spec in state.specs) or self.budget_of(item) is not None:
                 self.watched.update(state.groups)
         self.active = self.active or bool(self.watched)
+        if self.active:  # tests pay for these hooks only when something may skip them
+            self._items = list(session.items)
+            session.config.pluginmanager.register(BoardReader(self), "qametrics-board-reader")
+
+
+class BoardReader:
+    """Registered with the planner once collection shows that something may skip tests: reads
+    the board before each item and marks the reports of skipped and budgeted items."""
+
+    def __init__(self, planner: TrialPlanner) -> None:
+        self.planner = planner
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        if not self.active:
-            return
-        decisions = self.board.refresh()
+        decisions = self.planner.board.refresh()
         if not decisions:
             return
         from pytest_qametrics.session.recorder import item_state
@@ -209,24 +228,15 @@ class TrialPlanner:
             if decision is not None:
                 if "after" in decision:
                     item.stash[_SAVED] = group
-                _skip(self._reason(group, decision))
-
-    def _reason(self, group: str, decision: dict[str, Any]) -> str:
-        if "after" not in decision:
-            return str(decision["reason"])
-        if self._planned is None:
-            from pytest_qametrics.session.recorder import item_state
-
-            self._planned = Counter(g for i in self._items for g in item_state(i).groups)
-        return f"{DECIDED_PREFIX} {decision['after']} of {self._planned[group]} trials"
+                _skip(self.planner.reason(group, decision))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         report = yield
         if report.when == "setup" and _SAVED in item.stash:
             setattr(report, SAVED_ATTRIBUTE, item.stash[_SAVED])
-        if report.when == "setup" and self._budgets:
-            budget = self.budget_of(item)
+        if report.when == "setup" and self.planner.budgets:
+            budget = self.planner.budget_of(item)
             if budget is not None:
                 from pytest_qametrics.session.recorder import item_state
 
