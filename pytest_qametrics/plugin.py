@@ -238,8 +238,8 @@ class Fixtures:
 
     @pytest.fixture
     def qametrics_trial(self, request: pytest.FixtureRequest) -> int:
-        """The 1-based number of this trial of a test run with ``slo(trials=N)``."""
-        return int(request.param)
+        """The 1-based number of this trial of a test run with ``slo(trials=N)`` (1 without)."""
+        return int(getattr(request, "param", 1))
 
     @pytest.fixture
     def metrics(self) -> MetricsRecorder:
