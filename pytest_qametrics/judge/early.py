@@ -18,7 +18,15 @@ import numpy.typing as npt
 from pytest_qametrics.slo.spec import SloSpec
 from pytest_qametrics.stats.sequential import BettingSequence, Side
 
-__all__ = ["GroupWatch", "SequenceWatch", "meets", "rows_of", "sequence_values"]
+__all__ = [
+    "GroupWatch",
+    "SequenceWatch",
+    "fewest_to_decide",
+    "meets",
+    "rows_of",
+    "sequence_values",
+    "unsettled_reason",
+]
 
 
 def meets(spec: SloSpec, side: Side) -> bool:
@@ -110,3 +118,26 @@ def rows_of(
 ) -> list[tuple[str, bool]]:
     """(case, passed) of each counted trial of a decoded evals entry (errors and skips left out)."""
     return [(str(labels[c]), p == 1) for c, p in zip(codes, passed, strict=True) if p >= 0]
+
+
+def fewest_to_decide(threshold: float, confidence: float, good: bool, limit: int = 100_000) -> int:
+    """How many observations in a row, all 1 (``good``) or all 0, a sequence needs to decide."""
+    sequence = BettingSequence(threshold, confidence)
+    while sequence.decided is None and sequence.count < limit:
+        sequence.add(1.0 if good else 0.0)
+    return sequence.count
+
+
+def unsettled_reason(spec: SloSpec, observations: int) -> str:
+    """Why a ``stop_early`` SLO is inconclusive: its sequence never settled, and how many
+    observations (trials, or cases for pass@k and pass^k) deciding would take at best."""
+    if spec.confidence is None:  # pragma: no cover - refused when the mark is read
+        return ""
+    unit = "trials" if spec.k is None else "cases"
+    above = fewest_to_decide(spec.threshold, spec.confidence, True)
+    below = fewest_to_decide(spec.threshold, spec.confidence, False)
+    return (
+        f"the confidence sequence did not settle on {observations} {unit}; it needs at least "
+        f"{above} {unit} in a row that pass to show it above {spec.threshold:g}, or {below} "
+        f"that fail to show it below"
+    )

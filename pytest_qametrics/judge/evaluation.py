@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pytest_qametrics.judge.baseline import Baseline
+from pytest_qametrics.judge.early import sequence_values, unsettled_reason
 from pytest_qametrics.judge.observations import (
     EvalsView,
     Observation,
@@ -117,6 +118,10 @@ def _judge(
     if status == "fail" and spec.severity == "warn":
         status = "warn"
     reason = "the interval straddles the threshold" if status == "inconclusive" else ""
+    if status == "inconclusive" and spec.stop_early and isinstance(seen, EvalsView):
+        stats = seen.stats
+        observed_count = sequence_values(spec, stats.codes, stats.outcomes).size
+        reason = unsettled_reason(spec, observed_count)
     return replace(verdict, status=status, interval=bounds, needed=needed, reason=reason)
 
 

@@ -65,7 +65,10 @@ def _bound(value: float, spec: SloSpec) -> str:
 def _details(verdict: Verdict) -> list[str]:
     spec = verdict.spec
     notes = []
-    if verdict.regression is not None or (spec.statistic == "flaky_cases" and verdict.reason):
+    explained = spec.statistic == "flaky_cases" or (
+        spec.stop_early and verdict.status == "inconclusive"
+    )
+    if verdict.regression is not None or (explained and verdict.reason):
         notes.append(verdict.reason)
     if verdict.interval is not None and spec.confidence is not None:
         low, high = (_bound(v, spec) for v in verdict.interval)

@@ -88,6 +88,10 @@ def test_an_slo_at_its_threshold_is_never_decided_and_every_trial_runs(
     assert "skipped" not in result.parseoutcomes()
     assert "items saved" not in result.stdout.str()
     assert "UNSURE   agent" in result.stdout.str()
+    assert (
+        "the confidence sequence did not settle on 200 trials; it needs at least 11 trials in a "
+        "row that pass to show it above 0.6, or 6 that fail to show it below"
+    ) in result.stdout.str()
 
 
 def test_without_stop_early_every_trial_runs(pytester: pytest.Pytester) -> None:
