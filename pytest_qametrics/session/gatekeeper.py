@@ -258,7 +258,11 @@ class Gatekeeper:
             git_commit=git_commit(session.config.rootpath),
             run_id=self.run_id,
         )
-        return build_report(verdicts, outcome, self.collector, self.settings.percentile, run)
+        report = build_report(verdicts, outcome, self.collector, self.settings.percentile, run)
+        stopped = self.stopper.to_report() if self.stopper is not None else None
+        if stopped is not None:
+            report["stopped"] = stopped
+        return report
 
     def _write(self, session: pytest.Session, report: dict[str, Any], directory: Path) -> None:
         try:

@@ -336,6 +336,26 @@ class StopWatcher:
         if reason.removeprefix("Skipped: ").startswith(BUDGET_PREFIX):
             self.not_started.append(report.nodeid)
 
+    def to_report(self) -> dict[str, Any] | None:
+        """report.json's ``stopped``: groups decided early and budgets reached (None: none)."""
+        early = [
+            {"group": group, "decided_after": watch.decided_after, "saved": self.saved[group]}
+            for group, watch in self.watches.items()
+            if watch is not None and watch.decided_after is not None
+        ]
+        budgets = [
+            {
+                "scope": "session" if group == _EVERY_GROUP else group,
+                "limit_usd": spending.limit,
+                "spent_usd": spending.spent,
+            }
+            for group, spending in self.budgets.items()
+            if spending.reached
+        ]
+        if not early and not budgets:
+            return None
+        return {"early": early, "budgets": budgets, "not_started": list(self.not_started)}
+
     def summary(self) -> list[str]:
         """The summary's lines about decided groups and spent budgets."""
         lines = []

@@ -43,6 +43,12 @@ def test_the_session_budget_stops_new_tests_and_names_them(
     ran = [t for t in report["tests"] if "test_paid[" in t["nodeid"] and t["outcome"] == "passed"]
     (slo,) = report["slos"]
     assert (slo["verdict"], slo["n"]) == ("pass", len(ran))
+    stopped = report["stopped"]
+    assert stopped["early"] == []
+    (budget,) = stopped["budgets"]
+    assert (budget["scope"], budget["limit_usd"]) == ("session", 0.05)
+    assert budget["spent_usd"] >= 0.05
+    assert len(stopped["not_started"]) == outcomes["skipped"]
     assert len(ran) >= 5
 
 

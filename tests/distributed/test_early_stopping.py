@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+from importlib import resources
+from typing import Any
 
+import jsonschema
 import pytest
 from inner_projects import read_report, write_ini
 
@@ -26,6 +30,12 @@ RUNS = pytest.mark.parametrize("run", [(), ("-n", "2")], ids=["serial", "two_wor
 
 def suite(p: float, slo: str = "pass_rate=0.6", early: bool = True) -> str:
     return SUITE.format(p=p, slo=slo, early=early)
+
+
+def schema_problems(report: dict[str, Any]) -> list[str]:
+    text = (resources.files("pytest_qametrics.report") / "schema.json").read_text("utf-8")
+    validator = jsonschema.Draft202012Validator(json.loads(text))
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(report)]
 
 
 def skipped_reasons(lines: list[str]) -> list[str]:
@@ -53,7 +63,16 @@ def test_a_clearly_met_slo_is_decided_early_and_the_rest_of_the_group_is_skipped
     assert saved is not None, result.outlines
     assert saved.group(1) == decided.group(1)
     assert int(saved.group(2)) == outcomes["skipped"]
-    (slo,) = read_report(pytester.path / "r")["slos"]
+    report = read_report(pytester.path / "r")
+    assert schema_problems(report) == []
+    assert report["stopped"] == {
+        "early": [
+            {"group": "agent", "decided_after": int(decided.group(1)), "saved": outcomes["skipped"]}
+        ],
+        "budgets": [],
+        "not_started": [],
+    }
+    (slo,) = report["slos"]
     assert (slo["verdict"], slo["n"]) == (
         "pass",
         outcomes.get("passed", 0) + outcomes.get("failed", 0),
