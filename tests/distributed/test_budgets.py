@@ -96,3 +96,28 @@ def test_a_bad_budget_is_a_usage_error(pytester: pytest.Pytester, value: str) ->
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "qametrics_budget_usd" in result.stderr.str()
     assert "use an amount in USD above 0, e.g. 5.00" in result.stderr.str()
+
+
+def test_the_cost_of_each_case_is_judged_on_its_own_with_per_case(
+    pytester: pytest.Pytester,
+) -> None:
+    write_ini(pytester)
+    pytester.makepyfile(
+        test_cost="""
+        import pytest
+
+        @pytest.mark.parametrize("case", ["refund", "hours"])
+        @pytest.mark.slo(metric="cost_usd", mean="<=0.02", per="case", trials=3)
+        def test_cost(metrics, case, qametrics_trial):
+            metrics.record("cost_usd", 0.01 if case == "hours" else 0.03, case=case)
+        """
+    )
+
+    result = pytester.runpytest("--qametrics-report", "--qametrics-report-dir=r")
+
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    slos = read_report(pytester.path / "r")["slos"]
+    assert [(s["part"], s["verdict"], s["observed"], s["n"]) for s in slos] == [
+        ("hours", "pass", pytest.approx(0.01), 3),
+        ("refund", "fail", pytest.approx(0.03), 3),
+    ]
