@@ -70,24 +70,43 @@ class SequenceWatch:
 
 @dataclass
 class GroupWatch:
-    """The ``stop_early`` SLOs of one group; decided once every one of them is."""
+    """The ``stop_early`` SLOs of one group; decided once every one of them is.
 
-    watches: list[SequenceWatch]
+    A group may span several test functions whose marks arrive one payload at a time, so an
+    SLO first seen late is replayed the group's trials so far (kept as (case, passed) pairs).
+    """
+
+    watches: list[SequenceWatch] = field(default_factory=list)
     trials: int = 0
     decided_after: int | None = None
-    cases: set[str] = field(default_factory=set)
+    rows: list[tuple[str, bool]] = field(default_factory=list)
 
     @classmethod
     def of(cls, specs: Iterable[SloSpec]) -> GroupWatch:
         """A watch over the ``stop_early`` specs among ``specs``."""
-        return cls([SequenceWatch(spec) for spec in specs if spec.stop_early])
+        watch = cls()
+        watch.include(specs)
+        return watch
+
+    def include(self, specs: Iterable[SloSpec]) -> None:
+        """Watch the ``stop_early`` specs among ``specs`` not yet watched."""
+        known = {w.spec for w in self.watches}
+        for spec in specs:
+            if spec.stop_early and spec not in known:
+                known.add(spec)
+                watch = SequenceWatch(spec)
+                for case, passed in self.rows:
+                    watch.add(case, passed)
+                self.watches.append(watch)
 
     def add(self, case: str, passed: bool) -> bool:
         """Take one counted trial; return True when this trial decided the group."""
         self.trials += 1
+        self.rows.append((case, passed))
         for watch in self.watches:
             watch.add(case, passed)
-        if self.decided_after is None and all(w.decided for w in self.watches):
+        decided = bool(self.watches) and all(w.decided for w in self.watches)
+        if self.decided_after is None and decided:
             self.decided_after = self.trials
             return True
         return False

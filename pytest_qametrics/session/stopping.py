@@ -20,7 +20,7 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -29,6 +29,9 @@ from pytest_qametrics.samples.wire import ItemRecord
 from pytest_qametrics.settings import Settings
 from pytest_qametrics.slo.catalogue import TRACKERS
 from pytest_qametrics.slo.spec import SloError, group_controls
+
+if TYPE_CHECKING:  # numpy comes with it: imported where a stop_early group is first watched
+    from pytest_qametrics.judge.early import GroupWatch
 
 __all__ = [
     "BOARD_INPUT_KEY",
@@ -260,7 +263,7 @@ class StopWatcher:
 
     board: Board
     session_budget: float | None = None
-    watches: dict[str, Any] = field(default_factory=dict)
+    watches: dict[str, GroupWatch] = field(default_factory=dict)
     budgets: dict[str, Spending] = field(default_factory=dict)
     spent: float = 0.0
     #: Items skipped because their group was decided, by group.
@@ -305,10 +308,12 @@ class StopWatcher:
     def _watch(self, group: str, record: ItemRecord) -> None:
         from pytest_qametrics.judge.early import GroupWatch, rows_of
 
-        watch = self.watches.get(group, False)
-        if watch is False:
-            specs = [s for s in record.specs if s.scope == group and s.stop_early]
-            watch = self.watches[group] = GroupWatch.of(specs) if specs else None
+        specs = [s for s in record.specs if s.scope == group and s.stop_early]
+        watch = self.watches.get(group)
+        if specs:
+            if watch is None:
+                watch = self.watches[group] = GroupWatch()
+            watch.include(specs)
         if watch is None or watch.decided_after is not None:
             return
         for entry in record.series:
@@ -341,7 +346,7 @@ class StopWatcher:
         early = [
             {"group": group, "decided_after": watch.decided_after, "saved": self.saved[group]}
             for group, watch in self.watches.items()
-            if watch is not None and watch.decided_after is not None
+            if watch.decided_after is not None
         ]
         budgets = [
             {
@@ -360,7 +365,7 @@ class StopWatcher:
         """The summary's lines about decided groups and spent budgets."""
         lines = []
         for group, watch in self.watches.items():
-            if watch is not None and watch.decided_after is not None:
+            if watch.decided_after is not None:
                 lines.append(
                     f"qametrics: stopped early: {group} was decided after "
                     f"{watch.decided_after} trials; {self.saved[group]} items saved"
