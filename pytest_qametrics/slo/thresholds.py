@@ -88,7 +88,11 @@ def _parse_string(raw: str, info: StatisticInfo) -> tuple[Comparison | None, flo
     number = float(match.group("num"))
     unit = match.group("unit")
     relative = info.kind == "duration_change" and unit == "%"
-    return op, number * _unit_factor(unit, info, raw), relative  # type: ignore[return-value]
+    factor = _unit_factor(unit, info, raw)
+    # 70% is 70 / 100, the double nearest 0.7; 70 * 0.01 is one above it, and a pass rate of
+    # exactly 0.7 would then fail ">= 70%".
+    value = number / round(1 / factor) if factor < 1 else number * factor
+    return op, value, relative  # type: ignore[return-value]
 
 
 def _unit_factor(unit: str, info: StatisticInfo, raw: str) -> float:

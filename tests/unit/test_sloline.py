@@ -118,3 +118,27 @@ def test_the_first_bad_line_stops_parsing() -> None:
 def test_a_missing_operator_error_shows_the_expected_syntax() -> None:
     with pytest.raises(SloError, match=r"expected tracker\[selector=value\]\.statistic <op>"):
         parse_slo_line("latency.p95 500ms", "here")
+
+
+def test_an_evals_line_takes_k_for_pass_hat_k() -> None:
+    spec = parse_slo_line("evals.pass_hat_k >= 70% k=4 confidence=0.9", "here")
+
+    assert (spec.tracker, spec.statistic, spec.threshold, spec.k) == ("evals", "pass_hat_k", 0.7, 4)
+    assert spec.name == "pass^4"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("evals.pass_hat_k >= 0.7", "pass_hat_k is the chance over k tries, so it needs k="),
+        ("evals.pass_rate >= 0.7 k=4", "k=4 goes with pass_at_k or pass_hat_k"),
+        ("evals.pass_at_k >= 0.7 k=0", "k must be an int >= 1"),
+        ("evals.pass_at_k >= 0.7 k=four", "k must be an int >= 1, not 'four'"),
+        ("evals.flaky_cases <= 0 confidence=0.9", "put it in an slo mark of its own"),
+    ],
+)
+def test_a_bad_evals_line_is_refused_with_the_fix(line: str, message: str) -> None:
+    with pytest.raises(SloError) as raised:
+        parse_slo_line(line, "qametrics_slo line 1")
+    assert message in str(raised.value)
+    assert str(raised.value).startswith("qametrics_slo line 1")

@@ -139,3 +139,20 @@ def test_compare_applies_the_comparison_with_its_boundary(
 ) -> None:
     threshold = Threshold(comparison, limit)  # type: ignore[arg-type]
     assert compare(observed, threshold) is holds
+
+
+@pytest.mark.parametrize("percent", [7, 29, 57, 70, 99.5])
+def test_a_rate_exactly_at_a_percentage_threshold_meets_it(percent: float) -> None:
+    threshold = parse_threshold(f">={percent}%", info("success_rate"))
+
+    assert threshold.value == percent / 100  # 70 * 0.01 would be 0.7000000000000001
+    assert compare(percent / 100, threshold)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("1.1ms", 0.0011), ("300us", 0.0003), ("7ms", 0.007)]
+)
+def test_a_duration_in_ms_or_us_is_the_nearest_double_to_its_seconds(
+    text: str, seconds: float
+) -> None:
+    assert parse_threshold(text, info("p95")).value == seconds
