@@ -15,7 +15,6 @@ from pytest_qametrics.trackers.outcomes import (
     TrialOutcome,
     case_of_node,
     count_outcome_trial,
-    trial_of_node,
     trial_outcome,
 )
 
@@ -27,7 +26,6 @@ __all__ = [
     "TrialOutcome",
     "case_of_node",
     "count_outcome_trial",
-    "trial_of_node",
     "trial_outcome",
 ]
 

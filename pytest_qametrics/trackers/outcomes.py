@@ -19,7 +19,6 @@ __all__ = [
     "TrialOutcome",
     "case_of_node",
     "count_outcome_trial",
-    "trial_of_node",
     "trial_outcome",
 ]
 
@@ -33,7 +32,6 @@ ERRORED = -1
 SKIPPED = -2
 #: A pytest-repeat ``-2-5`` or a qametrics ``-trial3`` id part, at the end of the brackets.
 _TRIAL_SUFFIX = re.compile(r"([-\[])(?:\d+-\d+|trial\d+)\]$")
-_TRIAL_NUMBER = re.compile(r"[-\[](?:(\d+)-\d+|trial(\d+))\]$")
 
 
 def case_of_node(nodeid: str) -> str:
@@ -44,14 +42,6 @@ def case_of_node(nodeid: str) -> str:
         return nodeid
     head = nodeid[: match.start()]
     return head if match.group(1) == "[" else head + "]"
-
-
-def trial_of_node(nodeid: str) -> int | None:
-    """The 1-based trial number in a node id (pytest-repeat's or ours), None when it has none."""
-    match = _TRIAL_NUMBER.search(nodeid)
-    if match is None:
-        return None
-    return int(match.group(1) or match.group(2))
 
 
 def trial_outcome(trial: TrialOutcome | None, when: str, outcome: str) -> TrialOutcome | None:
