@@ -265,7 +265,6 @@ class StopWatcher:
     session_budget: float | None = None
     watches: dict[str, GroupWatch] = field(default_factory=dict)
     budgets: dict[str, Spending] = field(default_factory=dict)
-    spent: float = 0.0
     #: Items skipped because their group was decided, by group.
     saved: Counter[str] = field(default_factory=Counter)
     #: Items a budget kept from starting.
@@ -285,7 +284,6 @@ class StopWatcher:
         """Feed one finished test's trials and costs; post what they decide."""
         cost = _cost(record)
         if cost:
-            self.spent += cost
             for group in (_EVERY_GROUP, *record.groups):
                 self._spend(group, cost)
         for group in record.groups:
