@@ -60,7 +60,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"pytest-qametrics: {err}") from None
     settings = _anchored(config, settings)
     config.stash[SETTINGS] = settings
-    recorder = Recorder(settings.exact_cap)
+    # Outside an xdist worker the gatekeeper reads the recorder's reports in this process.
+    recorder = Recorder(settings.exact_cap, local=not hasattr(config, "workerinput"))
     config.pluginmanager.register(recorder, "qametrics-recorder")
     if _sorts_reruns(config):
         keep_all = settings.rerun_samples == "all"

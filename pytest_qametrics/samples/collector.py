@@ -74,6 +74,8 @@ class Collector:
 
     def _keep(self, spec: SloSpec) -> None:
         known = self._specs.get(spec)
+        if known is spec:  # the same instance again (a function's cases share theirs)
+            return
         if known is None or natural_key(spec.declared_at) < natural_key(known.declared_at):
             self._specs.pop(spec, None)  # re-inserted: the key must be the instance kept
             self._specs[spec] = spec

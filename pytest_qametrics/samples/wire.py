@@ -29,6 +29,7 @@ __all__ = [
     "decode_item",
     "decode_specs",
     "encode_item",
+    "local_record",
     "travel_problem",
 ]
 
@@ -98,6 +99,27 @@ def encode_item(
         "call_duration": None if call_duration is None else float(call_duration),
         "series": store.to_wire(cap),
     }
+
+
+def local_record(
+    nodeid: str,
+    groups: tuple[str, ...],
+    specs: tuple[SloSpec, ...],
+    outcome: Outcome,
+    call_duration: float | None,
+    store: ItemStore,
+    cap: int = DEFAULT_EXACT_CAP,
+) -> ItemRecord:
+    """The record :func:`decode_item` makes of :func:`encode_item`'s payload, without the trip.
+
+    For a serial run, where the payload never leaves the process: the series go through the
+    same wire form (so a long series is folded into a digest alike, and later samples in the
+    store do not change the record), while the specs, the node id and the outcome, which only
+    a payload from another process needs checked, are taken as they are.
+    """
+    duration = None if call_duration is None else float(call_duration)
+    series = tuple(_series(entry) for entry in store.to_wire(cap))
+    return ItemRecord(nodeid, groups, specs, outcome, duration, series)
 
 
 #: The types execnet sends; it dispatches on the exact type, so subclasses are refused.

@@ -19,7 +19,7 @@ from pytest_qametrics.judge.verdicts import Outcome, Verdict, gate_outcome
 from pytest_qametrics.samples.collector import Collector
 from pytest_qametrics.samples.plan import PLAN_OUTPUT_KEY, RunPlan
 from pytest_qametrics.samples.text import one_line
-from pytest_qametrics.samples.wire import WireError, decode_item, decode_specs
+from pytest_qametrics.samples.wire import ItemRecord, WireError, decode_item, decode_specs
 from pytest_qametrics.session.recorder import (
     DECLARED_ATTRIBUTE,
     LATE_OUTPUT_KEY,
@@ -31,6 +31,7 @@ from pytest_qametrics.session.recorder import (
 )
 from pytest_qametrics.session.signals import InterruptGuard
 from pytest_qametrics.settings import Settings
+from pytest_qametrics.slo.spec import SloSpec
 
 if TYPE_CHECKING:
     from pytest_qametrics.history.session import HistoryKeeper
@@ -147,14 +148,14 @@ class Gatekeeper:
         source = f"worker {worker} (test {report.nodeid})" if worker else f"test {report.nodeid}"
         try:
             if declared is not None:
-                self.collector.declare(report.nodeid, decode_specs(declared, source))
+                self.collector.declare(report.nodeid, _specs(declared, source))
             if payload is not None:
-                record = decode_item(payload, source)
+                record = _record(payload, source)
                 self.collector.add_record(record, worker)
                 if self.stopper is not None:
                     self.stopper.observe(record)
             if shared is not None:
-                self.collector.add_shared(decode_item(shared, source), worker)
+                self.collector.add_shared(_record(shared, source), worker)
         except WireError as err:
             self.problems.append(str(err))
 
@@ -413,6 +414,19 @@ class Gatekeeper:
                 f"were not counted ({owners}{more}); finish threads and tasks inside the test"
             )
         return lines
+
+
+def _record(carried: object, source: str) -> ItemRecord:
+    """A finished test's record: as it is from this process's recorder (an object no worker
+    can send), decoded from a worker's payload."""
+    return carried if isinstance(carried, ItemRecord) else decode_item(carried, source)
+
+
+def _specs(declared: object, source: str) -> tuple[SloSpec, ...]:
+    """A test's SLO declaration: this process's specs as they are, a worker's decoded."""
+    if isinstance(declared, tuple) and all(isinstance(spec, SloSpec) for spec in declared):
+        return declared
+    return decode_specs(declared, source)
 
 
 def _count(number: int, noun: str) -> str:

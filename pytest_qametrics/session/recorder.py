@@ -10,11 +10,13 @@ import pytest
 from pytest_qametrics.samples.itemstore import ItemStore
 from pytest_qametrics.samples.plan import PLAN_OUTPUT_KEY, Declared, RunPlan
 from pytest_qametrics.samples.wire import (
+    ItemRecord,
     Outcome,
     WireError,
     damaged_payload,
     decode_item,
     encode_item,
+    local_record,
     travel_problem,
 )
 from pytest_qametrics.samples.workers import WORKER_OUTPUT_KEY, worker_totals
@@ -214,10 +216,17 @@ class Recorder:
     and the controller can tell a lost payload from a quiet test. Samples recorded while a
     fixture wider than one test sets up or tears down go to a shared store, never to the test
     that happened to trigger it, and travel with the next teardown report.
+
+    With ``local`` (a serial run: the gatekeeper reads the reports in this process) nothing
+    travels, so reports carry the decoded :class:`ItemRecord` and the SLO specs themselves,
+    with no encoding, travel check or decoding in between.
     """
 
-    def __init__(self, exact_cap: int) -> None:
+    def __init__(self, exact_cap: int, local: bool = False) -> None:
         self.exact_cap = exact_cap
+        self.local = local
+        #: The travel check of each function's SLO declaration, made once per function.
+        self._checked: dict[tuple[int, str], tuple[object, str | None]] = {}
         self.sent_items = 0
         self.sent_samples = 0
         self.outer_target: ItemStore | None = None
@@ -297,11 +306,7 @@ class Recorder:
         state = item_state(item)
         state.observe(report)
         if report.when == "setup" and state.specs:
-            declared: object = state.specs_wire
-            problem = travel_problem(declared, "the SLO declaration")
-            if problem:
-                declared = damaged_payload(item.nodeid, problem)
-            setattr(report, DECLARED_ATTRIBUTE, declared)
+            setattr(report, DECLARED_ATTRIBUTE, self._declaration(item, state))
         if report.when != "teardown":
             return report
         if state.trials_by_outcome:
@@ -313,9 +318,39 @@ class Recorder:
             self._ship_shared(report)
         return report
 
+    def _specs_problem(self, specs_wire: list[dict[str, Any]], where: str) -> str | None:
+        """Why a function's SLO declaration cannot travel, checked once per function (its
+        cases share the list, which nobody mutates)."""
+        key = (id(specs_wire), where)
+        known = self._checked.get(key)
+        if known is None or known[0] is not specs_wire:
+            known = self._checked[key] = (specs_wire, travel_problem(specs_wire, where))
+        return known[1]
+
+    def _declaration(self, item: pytest.Item, state: ItemState) -> object:
+        """What the setup report carries: the specs here, their wire form to a controller."""
+        if self.local:
+            return state.specs
+        problem = self._specs_problem(state.specs_wire, "the SLO declaration")
+        return damaged_payload(item.nodeid, problem) if problem else state.specs_wire
+
     def _ship(self, item: pytest.Item, state: ItemState, report: pytest.TestReport) -> None:
         """Attach the test's payload to its teardown report; a payload that could not travel
         (execnet would refuse it and take the worker down) is replaced by a loud one."""
+        if self.local:
+            record = local_record(
+                item.nodeid,
+                state.groups,
+                state.specs,
+                state.outcome,
+                state.call_duration,
+                state.store,
+                self.exact_cap,
+            )
+            setattr(report, REPORT_ATTRIBUTE, record)
+            self.sent_items += 1
+            self.sent_samples += record.sample_count
+            return
         payload = encode_item(
             item.nodeid,
             state.groups,
@@ -326,7 +361,9 @@ class Recorder:
             self.exact_cap,
             state.specs_wire,
         )
-        problem = travel_problem(payload)
+        problem = self._specs_problem(state.specs_wire, "payload['specs']") or travel_problem(
+            {key: value for key, value in payload.items() if key != "specs"}
+        )
         if problem:
             setattr(report, REPORT_ATTRIBUTE, damaged_payload(item.nodeid, problem))
             return
@@ -334,12 +371,15 @@ class Recorder:
         self.sent_items += 1
         self.sent_samples += sample_count(state.store)
 
-    def withdraw(self, payload: dict[str, object]) -> int:
+    def withdraw(self, payload: dict[str, object] | ItemRecord) -> int:
         """Take back a payload that will not be sent; return how many samples it held."""
-        try:
-            samples = decode_item(payload, "this process").sample_count
-        except WireError:  # a damaged payload was never counted as sent
-            return 0
+        if isinstance(payload, ItemRecord):  # a serial run's record
+            samples = payload.sample_count
+        else:
+            try:
+                samples = decode_item(payload, "this process").sample_count
+            except WireError:  # a damaged payload was never counted as sent
+                return 0
         self.sent_items -= 1
         self.sent_samples -= samples
         return samples
@@ -347,12 +387,16 @@ class Recorder:
     def _ship_shared(self, report: pytest.TestReport) -> None:
         shared, self.shared = self.shared, ItemStore()
         count = sample_count(shared)
-        payload = encode_item(SHARED_OWNER, (), (), "passed", None, shared, self.exact_cap)
-        problem = travel_problem(payload)
-        if problem:
-            setattr(report, SHARED_ATTRIBUTE, damaged_payload(SHARED_OWNER, problem))
-            return
-        setattr(report, SHARED_ATTRIBUTE, payload)
+        carried: object
+        if self.local:
+            carried = local_record(SHARED_OWNER, (), (), "passed", None, shared, self.exact_cap)
+        else:
+            carried = encode_item(SHARED_OWNER, (), (), "passed", None, shared, self.exact_cap)
+            problem = travel_problem(carried)
+            if problem:
+                setattr(report, SHARED_ATTRIBUTE, damaged_payload(SHARED_OWNER, problem))
+                return
+        setattr(report, SHARED_ATTRIBUTE, carried)
         self._shipped_shared.append((shared, count))
         self.sent_samples += count
 
@@ -435,7 +479,7 @@ class RerunSorter:
         self.rerun.discard(attempt)
         payload = getattr(report, REPORT_ATTRIBUTE, None)
         samples = 0
-        if isinstance(payload, dict):
+        if isinstance(payload, (dict, ItemRecord)):
             delattr(report, REPORT_ATTRIBUTE)
             samples = self.recorder.withdraw(payload)
         setattr(report, LEFT_OUT_ATTRIBUTE, samples)

@@ -21,8 +21,11 @@ from pytest_qametrics.samples.wire import (
     WireError,
     decode_item,
     encode_item,
+    local_record,
 )
 from pytest_qametrics.slo.spec import SESSION, SloSpec
+from pytest_qametrics.trackers.accuracy import ACCURACY_COLUMNS, AccuracyTracker
+from pytest_qametrics.trackers.custom_metrics import MetricsRecorder
 
 deterministic = settings(derandomize=True, max_examples=60, deadline=None, database=None)
 
@@ -272,3 +275,52 @@ def test_a_damaged_payload_raises_wire_error_naming_its_source(
     damage(data)
     with pytest.raises(WireError, match="qametrics payload from worker gw2 is damaged"):
         decode_item(data, "worker gw2")
+
+
+def comparable(record: ItemRecord) -> tuple[object, ...]:
+    """A record as builtins, so that two records compare field by field, samples included."""
+    series: list[object] = []
+    for entry in record.series:
+        if isinstance(entry, SeriesEntry):
+            digest = entry.digest.to_wire() if entry.digest is not None else None
+            series.append((entry.key, entry.ok.tolist(), entry.fail.tolist(), entry.errors, digest))
+        else:
+            columns = {name: column.tolist() for name, column in entry.columns.items()}
+            series.append((entry.key, columns, entry.labels, entry.examples))
+    fields = (record.nodeid, record.groups, record.specs, record.outcome, record.call_duration)
+    return (*fields, series)
+
+
+def mixed_store() -> ItemStore:
+    """Latency series, a folded one past a cap of 2, labels and custom metrics."""
+    store = filled_store()
+    accuracy = AccuracyTracker(store.columns("accuracy", "default", ACCURACY_COLUMNS))
+    accuracy.record(predicted="refund", actual="refund", confidence=0.9)
+    accuracy.record(predicted="cancel", actual="refund", confidence=0.4)
+    MetricsRecorder(store).record("tokens", 412, model="small")
+    return store
+
+
+@pytest.mark.parametrize("cap", [2, 1_000])
+def test_a_serial_run_s_record_is_the_one_the_round_trip_would_give(cap: int) -> None:
+    nodeid, groups = "tests/t.py::test_pay[1]", ("tests/t.py::test_pay",)
+
+    local = local_record(nodeid, groups, SPECS, "failed", 0.75, mixed_store(), cap)
+    payload = encode_item(nodeid, groups, SPECS, "failed", 0.75, mixed_store(), cap)
+    travelled = decode_item(payload, "worker gw0")
+
+    assert comparable(local) == comparable(travelled)
+    assert local.sample_count == travelled.sample_count == 13
+    assert any(isinstance(e, SeriesEntry) and e.digest for e in local.series) == (cap == 2)
+
+
+def test_a_serial_run_s_record_keeps_nothing_of_the_store_it_was_made_from() -> None:
+    store = filled_store()
+    record = local_record("t.py::test_x", (), (), "passed", None, store)
+
+    store.latency("pay").ok.append(9.0)  # a late sample, e.g. from a thread
+
+    assert record.sample_count == 10
+    pay = record.series[0]
+    assert isinstance(pay, SeriesEntry)
+    assert 9.0 not in pay.ok.tolist()
