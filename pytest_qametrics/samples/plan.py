@@ -38,15 +38,24 @@ class RunPlan:
         return self.selected + self.deselected
 
     def to_wire(self) -> dict[str, Any]:
-        """Exact builtins only, for xdist's workeroutput."""
+        """Exact builtins only, for xdist's workeroutput: each distinct list of specs once
+        (a function's cases share theirs), and each test with the index of its list."""
+        lists: list[list[dict[str, Any]]] = []
+        # by identity: equal specs may differ in declared_at, which equality leaves out
+        index: dict[int, int] = {}
+        declared: list[list[Any]] = []
+        for nodeid, chosen, specs in self.declared:
+            number = index.get(id(specs))  # self.declared holds the tuples: ids stay unique
+            if number is None:
+                number = index[id(specs)] = len(lists)
+                lists.append([spec.to_wire() for spec in specs])
+            declared.append([nodeid, chosen, number])
         return {
             "selected": self.selected,
             "deselected": self.deselected,
             "named": self.named,
-            "declared": [
-                [nodeid, chosen, [spec.to_wire() for spec in specs]]
-                for nodeid, chosen, specs in self.declared
-            ],
+            "spec_lists": lists,
+            "declared": declared,
         }
 
     @classmethod
@@ -55,10 +64,17 @@ class RunPlan:
         try:
             if not isinstance(data, dict):
                 raise TypeError(f"expected a dict, got {type(data).__name__}")
+            lists = [decode_specs(specs, source) for specs in data["spec_lists"]]
             declared = tuple(
-                (str(nodeid), bool(chosen), decode_specs(specs, source))
-                for nodeid, chosen, specs in data["declared"]
+                (str(nodeid), bool(chosen), _listed(lists, number))
+                for nodeid, chosen, number in data["declared"]
             )
             return cls(int(data["selected"]), int(data["deselected"]), declared, data["named"])
-        except (KeyError, TypeError, ValueError) as err:
+        except (IndexError, KeyError, TypeError, ValueError) as err:
             raise WireError(f"qametrics test plan from {source} is damaged: {err!r}") from err
+
+
+def _listed(lists: list[tuple[SloSpec, ...]], number: object) -> tuple[SloSpec, ...]:
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number < len(lists):
+        raise IndexError(f"spec list {number!r} of {len(lists)}")
+    return lists[number]

@@ -84,17 +84,24 @@ def encode_item(
     store: ItemStore,
     cap: int = DEFAULT_EXACT_CAP,
     specs_wire: list[dict[str, Any]] | None = None,
+    declared: bool = False,
 ) -> dict[str, Any]:
     """Build the payload of one test from exact builtins only (execnet rejects anything else).
 
     ``specs_wire``, when given, is ``[spec.to_wire() for spec in specs]`` made earlier (the
-    cases of one function share it).
+    cases of one function share it). With ``declared`` the specs are left out (``None``):
+    they are those the test's setup report declared, which the reader passes to
+    :func:`decode_item`.
     """
+    if declared:
+        wire_specs: list[dict[str, Any]] | None = None
+    else:
+        wire_specs = [spec.to_wire() for spec in specs] if specs_wire is None else specs_wire
     return {
         "v": WIRE_VERSION,
         "nodeid": nodeid,
         "groups": list(groups),
-        "specs": [spec.to_wire() for spec in specs] if specs_wire is None else specs_wire,
+        "specs": wire_specs,
         "outcome": outcome,
         "call_duration": None if call_duration is None else float(call_duration),
         "series": store.to_wire(cap),
@@ -167,8 +174,14 @@ def damaged_payload(nodeid: str, problem: str) -> dict[str, Any]:
     return {"v": WIRE_VERSION, "nodeid": safe_text(nodeid), DAMAGED: safe_text(problem)}
 
 
-def decode_item(data: object, source: str) -> ItemRecord:
-    """Decode a payload made by :func:`encode_item`; ``source`` names its sender in errors."""
+def decode_item(
+    data: object, source: str, declared: tuple[SloSpec, ...] | None = None
+) -> ItemRecord:
+    """Decode a payload made by :func:`encode_item`; ``source`` names its sender in errors.
+
+    ``declared`` holds the specs the test's setup report declared: a payload without specs
+    of its own has those.
+    """
     if not isinstance(data, Mapping) or data.get("v") != WIRE_VERSION:
         version = data.get("v") if isinstance(data, Mapping) else type(data).__name__
         raise WireError(
@@ -184,13 +197,28 @@ def decode_item(data: object, source: str) -> ItemRecord:
         return ItemRecord(
             nodeid=str(data["nodeid"]),
             groups=tuple(str(g) for g in data["groups"]),
-            specs=tuple(_spec(s) for s in data["specs"]),
+            specs=_item_specs(data["specs"], declared, source),
             outcome=_outcome(data["outcome"]),
             call_duration=_call_duration(data["call_duration"]),
             series=tuple(_series(entry) for entry in data["series"]),
         )
+    except WireError:
+        raise
     except (AttributeError, KeyError, TypeError, ValueError) as err:
         raise WireError(f"qametrics payload from {source} is damaged: {err!r}") from err
+
+
+def _item_specs(
+    data: Any, declared: tuple[SloSpec, ...] | None, source: str
+) -> tuple[SloSpec, ...]:
+    if data is not None:
+        return tuple(_spec(s) for s in data)
+    if declared is None:
+        raise WireError(
+            f"qametrics payload from {source} has the SLOs its setup report declared, but "
+            f"no declaration arrived for it; its samples are lost"
+        )
+    return declared
 
 
 def decode_specs(data: object, source: str) -> tuple[SloSpec, ...]:

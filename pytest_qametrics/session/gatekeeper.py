@@ -17,9 +17,10 @@ from pytest_qametrics.export.result import PROM_FORMAT, PROM_NAME, ExportResult,
 from pytest_qametrics.judge.partial import not_run_specs, partial_note, skip_unrun
 from pytest_qametrics.judge.verdicts import Outcome, Verdict, gate_outcome
 from pytest_qametrics.samples.collector import Collector
+from pytest_qametrics.samples.declarations import DeclarationBook
 from pytest_qametrics.samples.plan import PLAN_OUTPUT_KEY, RunPlan
 from pytest_qametrics.samples.text import one_line
-from pytest_qametrics.samples.wire import ItemRecord, WireError, decode_item, decode_specs
+from pytest_qametrics.samples.wire import ItemRecord, WireError, decode_item
 from pytest_qametrics.session.recorder import (
     DECLARED_ATTRIBUTE,
     LATE_OUTPUT_KEY,
@@ -101,6 +102,8 @@ class Gatekeeper:
         self.interrupts = InterruptGuard()
         self.written: list[Path] = []
         self.collector = Collector(settings.session_specs, settings.exact_cap)
+        #: The SLO declarations of setup reports, which the teardown payloads refer to.
+        self.declarations = DeclarationBook()
         self.problems: list[str] = []
         self.result: tuple[list[Verdict], Outcome] | None = None
         self.not_judged = ""
@@ -148,9 +151,10 @@ class Gatekeeper:
         source = f"worker {worker} (test {report.nodeid})" if worker else f"test {report.nodeid}"
         try:
             if declared is not None:
-                self.collector.declare(report.nodeid, _specs(declared, source))
+                specs = self.declarations.read(declared, report.nodeid, worker, source)
+                self.collector.declare(report.nodeid, specs)
             if payload is not None:
-                record = _record(payload, source)
+                record = _record(payload, source, self.declarations.running(report.nodeid, worker))
                 self.collector.add_record(record, worker)
                 if self.stopper is not None:
                     self.stopper.observe(record)
@@ -416,17 +420,14 @@ class Gatekeeper:
         return lines
 
 
-def _record(carried: object, source: str) -> ItemRecord:
+def _record(
+    carried: object, source: str, declared: tuple[SloSpec, ...] | None = None
+) -> ItemRecord:
     """A finished test's record: as it is from this process's recorder (an object no worker
-    can send), decoded from a worker's payload."""
-    return carried if isinstance(carried, ItemRecord) else decode_item(carried, source)
-
-
-def _specs(declared: object, source: str) -> tuple[SloSpec, ...]:
-    """A test's SLO declaration: this process's specs as they are, a worker's decoded."""
-    if isinstance(declared, tuple) and all(isinstance(spec, SloSpec) for spec in declared):
-        return declared
-    return decode_specs(declared, source)
+    can send), decoded from a worker's payload (with the specs its setup report declared)."""
+    if isinstance(carried, ItemRecord):
+        return carried
+    return decode_item(carried, source, declared)
 
 
 def _count(number: int, noun: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from pytest_qametrics.samples.declarations import DeclarationSender
 from pytest_qametrics.samples.itemstore import ItemStore
 from pytest_qametrics.samples.plan import PLAN_OUTPUT_KEY, Declared, RunPlan
 from pytest_qametrics.samples.wire import (
@@ -60,6 +61,7 @@ class ItemState:
 
     __slots__ = (
         "call_duration",
+        "declared",
         "groups",
         "outcome",
         "shipped",
@@ -85,6 +87,8 @@ class ItemState:
         self.call_duration: float | None = None
         #: Samples the store held when its payload left; more later are late samples.
         self.shipped: int | None = None
+        #: Whether the setup report carried the specs intact (the payload then leaves them out).
+        self.declared = False
         #: An evals SLO without evals.record() counts each test's outcome as a trial.
         self.trials_by_outcome = any(spec.tracker == "evals" for spec in specs)
         #: That trial: passed, failed, errored (setup or teardown failed) or skipped.
@@ -227,6 +231,7 @@ class Recorder:
         self.local = local
         #: The travel check of each function's SLO declaration, made once per function.
         self._checked: dict[tuple[int, str], tuple[object, str | None]] = {}
+        self.declarations = DeclarationSender()
         self.sent_items = 0
         self.sent_samples = 0
         self.outer_target: ItemStore | None = None
@@ -328,11 +333,15 @@ class Recorder:
         return known[1]
 
     def _declaration(self, item: pytest.Item, state: ItemState) -> object:
-        """What the setup report carries: the specs here, their wire form to a controller."""
+        """What the setup report carries: the specs here, a numbered declaration for the
+        controller (the specs themselves only with the function's first case)."""
         if self.local:
             return state.specs
         problem = self._specs_problem(state.specs_wire, "the SLO declaration")
-        return damaged_payload(item.nodeid, problem) if problem else state.specs_wire
+        if problem:
+            return damaged_payload(item.nodeid, problem)
+        state.declared = True
+        return self.declarations.declaration(state.specs_wire)
 
     def _ship(self, item: pytest.Item, state: ItemState, report: pytest.TestReport) -> None:
         """Attach the test's payload to its teardown report; a payload that could not travel
@@ -360,10 +369,11 @@ class Recorder:
             state.store,
             self.exact_cap,
             state.specs_wire,
+            declared=state.declared,
         )
-        problem = self._specs_problem(state.specs_wire, "payload['specs']") or travel_problem(
-            {key: value for key, value in payload.items() if key != "specs"}
-        )
+        problem = travel_problem({key: value for key, value in payload.items() if key != "specs"})
+        if not state.declared:
+            problem = self._specs_problem(state.specs_wire, "payload['specs']") or problem
         if problem:
             setattr(report, REPORT_ATTRIBUTE, damaged_payload(item.nodeid, problem))
             return
@@ -377,7 +387,7 @@ class Recorder:
             samples = payload.sample_count
         else:
             try:
-                samples = decode_item(payload, "this process").sample_count
+                samples = decode_item(payload, "this process", declared=()).sample_count
             except WireError:  # a damaged payload was never counted as sent
                 return 0
         self.sent_items -= 1
