@@ -301,6 +301,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="Pass PYTHONDONTWRITEBYTECODE through if set (every process then recompiles the "
         "plugin) instead of caching bytecode in the temporary directory.",
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="Run only the rows whose label contains TEXT (repeatable), e.g. '-n 2' or "
+        "'one-test'; more rounds of one row in the same time.",
+    )
     parser.add_argument("--json", metavar="PATH", help="Also write the results to PATH as JSON.")
     return parser.parse_args(argv)
 
@@ -326,7 +334,13 @@ def measure(
     args: argparse.Namespace, tests: int, rounds: int, variants: list[str]
 ) -> tuple[list[Row], dict[tuple[Row, str], Timing], dict[str, Timing]]:
     blocked = tuple(args.block)
-    table = rows(tests, args.workers)
+    table = [
+        r
+        for r in rows(tests, args.workers)
+        if not args.only or any(t in r.label for t in args.only)
+    ]
+    if not table:
+        sys.exit(f"no row matches --only {args.only}")
     timings = {(row, v): Timing() for row in table for v in variants}
     with tempfile.TemporaryDirectory(prefix="suite-overhead-") as tmp:
         root = Path(tmp)

@@ -76,7 +76,6 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[GATEKEEPER] = gatekeeper
         config.pluginmanager.register(gatekeeper, "qametrics-gatekeeper")
         gatekeeper.stopper = StopWatcher(board, settings.budget_usd)
-        config.pluginmanager.register(gatekeeper.stopper, "qametrics-stopper")
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(XdistWatcher(gatekeeper), "qametrics-xdist")
             config.pluginmanager.register(BoardShare(gatekeeper.stopper), "qametrics-board")

@@ -64,6 +64,11 @@ class TestLog:
             del self._open[key]
             self.rows.append(_close(nodeid, worker, row))
 
+    def nodeids(self) -> set[str]:
+        """The node id of every test that started, finished or not (:meth:`finished`'s,
+        without sorting the rows)."""
+        return {row[0] for row in self.rows} | {nodeid for nodeid, _ in self._open}
+
     def fed(self, nodeid: str, worker: str | None, series: tuple[str, ...]) -> None:
         """Note the series (``tracker:name``) a test recorded into."""
         self._series[(nodeid, worker)] = series

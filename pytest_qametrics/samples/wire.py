@@ -143,6 +143,8 @@ def travel_problem(data: object, where: str = "payload") -> str | None:
     would take the worker down with an internal error and its samples with it, so the
     recorder checks first and sends a loud replacement instead.
     """
+    if _travels(data):  # the common case, without building a path for every value
+        return None
     kind = data.__class__
     if kind in _SCALARS:
         return None
@@ -167,6 +169,33 @@ def travel_problem(data: object, where: str = "payload") -> str | None:
                 return problem
         return None
     return f"{where} is a {kind.__name__}, which cannot travel to the xdist controller"
+
+
+def _travels(data: object) -> bool:
+    """Whether execnet can send ``data``: :func:`travel_problem`'s walk without messages."""
+    kind = data.__class__
+    if kind is str:
+        if data.isascii():  # type: ignore[attr-defined]
+            return True
+        try:
+            data.encode("utf-8")  # type: ignore[attr-defined]
+        except UnicodeEncodeError:
+            return False
+        return True
+    if kind in _SCALARS:
+        return True
+    # loops, not all(): a generator per container costs more than the walk itself
+    if kind is dict:
+        for key, value in data.items():  # type: ignore[attr-defined]  # noqa: SIM110
+            if not (_travels(key) and _travels(value)):
+                return False
+        return True
+    if kind in _CONTAINERS:
+        for value in data:  # type: ignore[attr-defined]  # noqa: SIM110
+            if not _travels(value):
+                return False
+        return True
+    return False
 
 
 def damaged_payload(nodeid: str, problem: str) -> dict[str, Any]:
@@ -196,7 +225,7 @@ def decode_item(
     try:
         return ItemRecord(
             nodeid=str(data["nodeid"]),
-            groups=tuple(str(g) for g in data["groups"]),
+            groups=tuple(map(str, data["groups"])),
             specs=_item_specs(data["specs"], declared, source),
             outcome=_outcome(data["outcome"]),
             call_duration=_call_duration(data["call_duration"]),
@@ -260,16 +289,18 @@ def _call_duration(value: object) -> float | None:
 
 
 def _series(entry: Mapping[str, Any]) -> SeriesEntry | ColumnEntry:
-    tags = tuple((str(k), str(v)) for k, v in entry["tags"])
+    wire_tags = entry["tags"]
+    tags = tuple([(str(k), str(v)) for k, v in wire_tags]) if wire_tags else ()
     key = (str(entry["tracker"]), str(entry["name"]), tags)
     if key[0] != "latency":
         return ColumnEntry.from_wire(key, entry)
     samples, digest_from_wire = _decoders()
+    errors = entry["errors"]
     return SeriesEntry(
         key=key,
         ok=samples(entry["ok"]),
         fail=samples(entry["fail"]),
-        errors={str(k): int(v) for k, v in entry["errors"].items()},
+        errors={str(k): int(v) for k, v in errors.items()} if errors else {},
         digest=digest_from_wire(entry["digest"]) if "digest" in entry else None,
     )
 
@@ -279,11 +310,22 @@ def _decoders() -> tuple[
     Callable[[bytes], npt.NDArray[np.float64]], Callable[[Any], LatencyDigest]
 ]:
     """numpy's decoders, imported once, on the first payload that carries samples."""
+    import sys
+
     import numpy as np
 
     from pytest_qametrics.stats.digest import LatencyDigest
 
-    def samples(data: bytes) -> npt.NDArray[np.float64]:
-        return np.frombuffer(data, dtype="<f8").astype(np.float64, copy=False)
+    none = np.frombuffer(b"", dtype=np.float64)  # read-only, as every decoded array
+
+    if sys.byteorder == "little":  # the wire's order: the bytes are the array
+
+        def samples(data: bytes) -> npt.NDArray[np.float64]:
+            return none if data == b"" else np.frombuffer(data, dtype=np.float64)
+
+    else:
+
+        def samples(data: bytes) -> npt.NDArray[np.float64]:
+            return none if data == b"" else np.frombuffer(data, dtype="<f8").astype(np.float64)
 
     return samples, LatencyDigest.from_wire

@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_qametrics.export.result import PROM_FORMAT, PROM_NAME, ExportResult, wants
-from pytest_qametrics.judge.partial import not_run_specs, partial_note, skip_unrun
-from pytest_qametrics.judge.verdicts import Outcome, Verdict, gate_outcome
 from pytest_qametrics.samples.collector import Collector
 from pytest_qametrics.samples.declarations import DeclarationBook
 from pytest_qametrics.samples.plan import PLAN_OUTPUT_KEY, RunPlan
@@ -36,6 +34,7 @@ from pytest_qametrics.slo.spec import SloSpec
 
 if TYPE_CHECKING:
     from pytest_qametrics.history.session import HistoryKeeper
+    from pytest_qametrics.judge.verdicts import Outcome, Verdict
     from pytest_qametrics.session.stopping import StopWatcher
 
 # The evaluation (numpy), the report model and renderers, the data file, the exporter and the
@@ -139,6 +138,8 @@ class Gatekeeper:
             pass
         elif not was_rerun(report) or self.settings.rerun_samples == "all":
             self.collector.add_test_phase(when, outcome, duration)
+        if when == "setup" and self.stopper is not None:
+            self.stopper.setup_report(report)
         xfail = "wasxfail" in attributes
         self.collector.tests.phase(
             report.nodeid, when, outcome, duration, worker, report.location, xfail
@@ -249,6 +250,7 @@ class Gatekeeper:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def _report(self, session: pytest.Session) -> dict[str, Any]:
+        from pytest_qametrics.judge.verdicts import gate_outcome
         from pytest_qametrics.report.model import RunInfo, build_report
         from pytest_qametrics.report.provenance import git_commit
 
@@ -292,6 +294,9 @@ class Gatekeeper:
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def _judge(self, session: pytest.Session) -> None:
+        from pytest_qametrics.judge.partial import not_run_specs, partial_note, skip_unrun
+        from pytest_qametrics.judge.verdicts import gate_outcome
+
         collector = self.collector
         problems = [*self.problems, *collector.workers.problems]
         if collector.session.items == 0:  # e.g. exit code 5, an error, or --collect-only (0)
@@ -302,7 +307,7 @@ class Gatekeeper:
                 )
             return
         plan = self.plan or (self.recorder.plan if self.recorder is not None else None)
-        ran = {row[0] for row in collector.tests.finished()}
+        ran = collector.tests.nodeids()
         if plan is not None:  # SLOs of tests that did not run are listed, as skipped
             collector.add_specs(not_run_specs(plan, ran))
         verdicts: list[Verdict] = []
@@ -320,7 +325,8 @@ class Gatekeeper:
             self.cautions += crowded_series(collector.session, verdicts)
         if plan is not None:
             verdicts = skip_unrun(verdicts, plan, ran)
-            self.partial = partial_note(plan, len(ran))
+            # a run that judged nothing says nothing: an unused plugin stays out of sight
+            self.partial = partial_note(plan, len(ran)) if verdicts else ""
         verdicts = self._flag_lost(verdicts)
         outcome = gate_outcome(verdicts, self.settings.no_data, self.settings.inconclusive)
         self.result = (verdicts, outcome)

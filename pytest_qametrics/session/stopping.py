@@ -282,7 +282,7 @@ class StopWatcher:
 
     def observe(self, record: ItemRecord) -> None:
         """Feed one finished test's trials and costs; post what they decide."""
-        cost = _cost(record)
+        cost = _cost(record) if self.budgets else 0.0
         if cost:
             for group in (_EVERY_GROUP, *record.groups):
                 self._spend(group, cost)
@@ -304,10 +304,12 @@ class StopWatcher:
             self.board.post(group, {"reason": reason})
 
     def _watch(self, group: str, record: ItemRecord) -> None:
-        from pytest_qametrics.judge.early import GroupWatch, rows_of
-
         specs = [s for s in record.specs if s.scope == group and s.stop_early]
         watch = self.watches.get(group)
+        if not specs and watch is None:  # the common case: nothing stops this group early
+            return
+        from pytest_qametrics.judge.early import GroupWatch, rows_of
+
         if specs:
             if watch is None:
                 watch = self.watches[group] = GroupWatch()
@@ -323,12 +325,13 @@ class StopWatcher:
                         self.board.post(group, {"after": watch.trials})
                         return
 
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "setup":
-            budgets = report.__dict__.get(BUDGET_ATTRIBUTE)
-            if budgets is not None:
-                self.note_budgets(budgets)
-        if report.when != "setup" or report.outcome != "skipped":
+    def setup_report(self, report: pytest.TestReport) -> None:
+        """Take a setup report's budgets, and count it if a decision or a budget skipped it
+        (the gatekeeper passes each on: one hook call fewer per test)."""
+        budgets = report.__dict__.get(BUDGET_ATTRIBUTE)
+        if budgets is not None:
+            self.note_budgets(budgets)
+        if report.outcome != "skipped":
             return
         saved = report.__dict__.get(SAVED_ATTRIBUTE)
         if saved is not None:

@@ -194,3 +194,32 @@ def test_other_run_options_judge_a_complete_run_as_usual(
     assert result.ret == pytest.ExitCode.OK, result.outlines
     assert slo_section(result)[-1] == "qametrics: all 3 SLOs met"
     assert not [line for line in result.outlines if line.startswith("qametrics: judged on")]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(("-k", "first"), id="-k"),
+        pytest.param(("test_plain.py::test_first",), id="node id"),
+        pytest.param(("-x",), id="-x"),
+    ],
+)
+def test_a_partial_run_that_records_and_declares_nothing_prints_nothing_of_ours(
+    pytester: pytest.Pytester, args: tuple[str, ...]
+) -> None:
+    write_ini(pytester)
+    pytester.makepyfile(
+        test_plain="""
+        def test_first():
+            assert False
+
+        def test_second():
+            pass
+        """
+    )
+
+    result = pytester.runpytest(*args)
+
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert slo_section(result) == []
+    assert not [line for line in result.outlines if line.startswith("qametrics")]
