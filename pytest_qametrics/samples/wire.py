@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import marshal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -30,6 +31,7 @@ __all__ = [
     "decode_specs",
     "encode_item",
     "local_record",
+    "pack_payload",
     "travel_problem",
 ]
 
@@ -129,6 +131,30 @@ def local_record(
     return ItemRecord(nodeid, groups, specs, outcome, duration, series)
 
 
+#: marshal's format 4, which every Python 3 since 3.4 reads (a worker may run another Python).
+_PACK_FORMAT = 4
+
+
+def pack_payload(payload: dict[str, Any]) -> bytes:
+    """``payload`` (which :func:`travel_problem` passed) as one bytes object for the trip.
+
+    execnet sends bytes in one piece, where it would walk, tag and rebuild every key and value
+    of the dict in pure Python: for a one-sample test about 16 us to send and 29 us to receive,
+    against about 1 and 3 us this way. :func:`decode_item` unpacks it.
+    """
+    return marshal.dumps(payload, _PACK_FORMAT)
+
+
+def _unpacked(data: bytes, source: str) -> object:
+    try:
+        return marshal.loads(data)
+    except (EOFError, ValueError, TypeError) as err:
+        raise WireError(
+            f"qametrics payload from {source} is damaged: its {len(data)} bytes do not unpack "
+            f"({err})"
+        ) from err
+
+
 #: The types execnet sends; it dispatches on the exact type, so subclasses are refused.
 _SCALARS = frozenset({type(None), bool, int, float, bytes})
 _CONTAINERS = frozenset({list, tuple})
@@ -206,11 +232,14 @@ def damaged_payload(nodeid: str, problem: str) -> dict[str, Any]:
 def decode_item(
     data: object, source: str, declared: tuple[SloSpec, ...] | None = None
 ) -> ItemRecord:
-    """Decode a payload made by :func:`encode_item`; ``source`` names its sender in errors.
+    """Decode a payload made by :func:`encode_item` (as it is, or packed by
+    :func:`pack_payload`); ``source`` names its sender in errors.
 
     ``declared`` holds the specs the test's setup report declared: a payload without specs
     of its own has those.
     """
+    if data.__class__ is bytes:
+        data = _unpacked(data, source)
     if not isinstance(data, Mapping) or data.get("v") != WIRE_VERSION:
         version = data.get("v") if isinstance(data, Mapping) else type(data).__name__
         raise WireError(

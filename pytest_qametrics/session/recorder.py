@@ -18,6 +18,7 @@ from pytest_qametrics.samples.wire import (
     decode_item,
     encode_item,
     local_record,
+    pack_payload,
     travel_problem,
 )
 from pytest_qametrics.samples.workers import WORKER_OUTPUT_KEY, worker_totals
@@ -344,8 +345,9 @@ class Recorder:
         return self.declarations.declaration(state.specs_wire)
 
     def _ship(self, item: pytest.Item, state: ItemState, report: pytest.TestReport) -> None:
-        """Attach the test's payload to its teardown report; a payload that could not travel
-        (execnet would refuse it and take the worker down) is replaced by a loud one."""
+        """Attach the test's payload to its teardown report, packed into bytes; a payload the
+        controller could not read back as sent (execnet would refuse it and take the worker
+        down) is replaced by a loud one."""
         if self.local:
             record = local_record(
                 item.nodeid,
@@ -377,11 +379,11 @@ class Recorder:
         if problem:
             setattr(report, REPORT_ATTRIBUTE, damaged_payload(item.nodeid, problem))
             return
-        setattr(report, REPORT_ATTRIBUTE, payload)
+        setattr(report, REPORT_ATTRIBUTE, pack_payload(payload))
         self.sent_items += 1
         self.sent_samples += sample_count(state.store)
 
-    def withdraw(self, payload: dict[str, object] | ItemRecord) -> int:
+    def withdraw(self, payload: dict[str, object] | bytes | ItemRecord) -> int:
         """Take back a payload that will not be sent; return how many samples it held."""
         if isinstance(payload, ItemRecord):  # a serial run's record
             samples = payload.sample_count
@@ -401,11 +403,12 @@ class Recorder:
         if self.local:
             carried = local_record(SHARED_OWNER, (), (), "passed", None, shared, self.exact_cap)
         else:
-            carried = encode_item(SHARED_OWNER, (), (), "passed", None, shared, self.exact_cap)
-            problem = travel_problem(carried)
+            payload = encode_item(SHARED_OWNER, (), (), "passed", None, shared, self.exact_cap)
+            problem = travel_problem(payload)
             if problem:
                 setattr(report, SHARED_ATTRIBUTE, damaged_payload(SHARED_OWNER, problem))
                 return
+            carried = pack_payload(payload)
         setattr(report, SHARED_ATTRIBUTE, carried)
         self._shipped_shared.append((shared, count))
         self.sent_samples += count
@@ -489,7 +492,7 @@ class RerunSorter:
         self.rerun.discard(attempt)
         payload = getattr(report, REPORT_ATTRIBUTE, None)
         samples = 0
-        if isinstance(payload, (dict, ItemRecord)):
+        if isinstance(payload, (dict, bytes, ItemRecord)):
             delattr(report, REPORT_ATTRIBUTE)
             samples = self.recorder.withdraw(payload)
         setattr(report, LEFT_OUT_ATTRIBUTE, samples)

@@ -22,6 +22,7 @@ from pytest_qametrics.samples.wire import (
     decode_item,
     encode_item,
     local_record,
+    pack_payload,
 )
 from pytest_qametrics.slo.spec import SESSION, SloSpec
 from pytest_qametrics.trackers.accuracy import ACCURACY_COLUMNS, AccuracyTracker
@@ -324,3 +325,44 @@ def test_a_serial_run_s_record_keeps_nothing_of_the_store_it_was_made_from() -> 
     pay = record.series[0]
     assert isinstance(pay, SeriesEntry)
     assert 9.0 not in pay.ok.tolist()
+
+
+@pytest.mark.parametrize("cap", [2, 1_000])
+def test_a_packed_payload_decodes_to_the_record_its_dict_gives(cap: int) -> None:
+    payload = encode_item("tests/t.py::test_pay[1]", (), SPECS, "failed", 0.75, mixed_store(), cap)
+
+    packed = gateway_base.loads_internal(gateway_base.dumps_internal(pack_payload(payload)))
+
+    assert type(packed) is bytes
+    travelled = decode_item(packed, "worker gw0")
+    assert comparable(travelled) == comparable(decode_item(payload, "worker gw0"))
+    assert travelled.sample_count == 13
+
+
+def test_a_packed_payload_without_specs_takes_those_its_setup_report_declared() -> None:
+    packed = pack_payload(
+        encode_item("t.py::test_x", (), SPECS, "passed", 0.5, filled_store(), declared=True)
+    )
+
+    assert decode_item(packed, "worker gw0", declared=SPECS).specs == SPECS
+    with pytest.raises(WireError, match="no declaration arrived"):
+        decode_item(packed, "worker gw0")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [lambda b: b[: len(b) // 2], lambda b: b"\xff" + b[1:], lambda b: b""],
+    ids=["truncated", "bad type code", "empty"],
+)
+def test_packed_bytes_that_do_not_unpack_are_a_damaged_payload_naming_its_source(
+    damage: Callable[[bytes], bytes],
+) -> None:
+    packed = damage(pack_payload(payload()))
+
+    with pytest.raises(WireError, match=r"from worker gw2 is damaged: its \d+ bytes do not unpack"):
+        decode_item(packed, "worker gw2")
+
+
+def test_packed_bytes_of_something_else_than_a_payload_are_rejected() -> None:
+    with pytest.raises(WireError, match="has format 'list', this plugin reads 1"):
+        decode_item(pack_payload([1, 2]), "worker gw2")  # type: ignore[arg-type]
