@@ -19,6 +19,7 @@ from pytest_qametrics.samples.declarations import DeclarationBook
 from pytest_qametrics.samples.plan import PLAN_OUTPUT_KEY, RunPlan
 from pytest_qametrics.samples.text import one_line
 from pytest_qametrics.samples.wire import ItemRecord, WireError, decode_item
+from pytest_qametrics.session.blas import import_numpy_without_blas_threads
 from pytest_qametrics.session.recorder import (
     DECLARED_ATTRIBUTE,
     LATE_OUTPUT_KEY,
@@ -122,6 +123,8 @@ class Gatekeeper:
         #: Early stopping and cost budgets (set where the plugin is configured).
         self.stopper: StopWatcher | None = None
         self.partial = ""
+        #: Whether numpy was imported for the workers' payloads (once, on the first).
+        self.numpy_ready = False
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         worker = worker_of(report)
@@ -155,6 +158,9 @@ class Gatekeeper:
                 specs = self.declarations.read(declared, report.nodeid, worker, source)
                 self.collector.declare(report.nodeid, specs)
             if payload is not None:
+                if worker is not None and not self.numpy_ready:
+                    self.numpy_ready = True
+                    import_numpy_without_blas_threads()
                 record = _record(payload, source, self.declarations.running(report.nodeid, worker))
                 self.collector.add_record(record, worker)
                 if self.stopper is not None:
