@@ -57,6 +57,11 @@ class Collector:
         self.reruns = LeftOutAttempts()
         #: Each SLO once; the instance kept names the first declaring test in node id order.
         self._specs: dict[SloSpec, SloSpec] = {spec: spec for spec in session_specs}
+        #: id -> an instance seen before, kept so that its id stays unique: a function's cases
+        #: (and decoded payloads, whose specs are cached) share instances, which need no hash.
+        self._seen: dict[int, SloSpec] = {}
+        #: id of a specs tuple -> (the tuple, its scopes): the cases of a function share one.
+        self._scopes: dict[int, tuple[tuple[SloSpec, ...], tuple[str, ...]]] = {}
         self._declared: dict[str, tuple[str, ...]] = {}
         #: Samples recorded in class-, module-, package- or session-scoped fixtures.
         self.shared_samples = 0
@@ -73,8 +78,11 @@ class Collector:
         return session + grouped
 
     def _keep(self, spec: SloSpec) -> None:
+        if self._seen.get(id(spec)) is spec:  # an instance seen before: nothing to compare
+            return
+        self._seen[id(spec)] = spec
         known = self._specs.get(spec)
-        if known is spec:  # the same instance again (a function's cases share theirs)
+        if known is spec:
             return
         if known is None or natural_key(spec.declared_at) < natural_key(known.declared_at):
             self._specs.pop(spec, None)  # re-inserted: the key must be the instance kept
@@ -87,8 +95,12 @@ class Collector:
 
     def declare(self, nodeid: str, specs: tuple[SloSpec, ...]) -> None:
         """Note the SLOs of a test that started; they count even if its payload never comes."""
-        self.add_specs(list(specs))
-        self._declared[nodeid] = tuple(dict.fromkeys(spec.scope for spec in specs))
+        for spec in specs:
+            self._keep(spec)
+        known = self._scopes.get(id(specs))
+        if known is None or known[0] is not specs:
+            known = self._scopes[id(specs)] = (specs, tuple(dict.fromkeys(s.scope for s in specs)))
+        self._declared[nodeid] = known[1]
 
     def add_record(self, record: ItemRecord, worker: str | None = None) -> None:
         """Pool one finished test into the session and into each group it belongs to."""

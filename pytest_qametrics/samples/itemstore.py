@@ -197,8 +197,13 @@ class ItemStore:
 
     def to_wire(self, cap: int = DEFAULT_EXACT_CAP) -> list[dict[str, Any]]:
         """Return every non-empty series as a wire entry."""
-        return [
-            {"tracker": tracker, "name": name, "tags": [list(t) for t in tags], **s.to_wire(cap)}
-            for (tracker, name, tags), s in self.series.items()
-            if len(s)
-        ]
+        return [entry_to_wire(key, s, cap) for key, s in self.series.items() if len(s)]
+
+
+def entry_to_wire(
+    key: SeriesKey, series: LatencySeries | ColumnSeries, cap: int = DEFAULT_EXACT_CAP
+) -> dict[str, Any]:
+    """The wire entry of one series of a store."""
+    tracker, name, tags = key
+    wire_tags = [list(t) for t in tags]
+    return {"tracker": tracker, "name": name, "tags": wire_tags, **series.to_wire(cap)}

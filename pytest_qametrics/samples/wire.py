@@ -9,8 +9,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from pytest_qametrics.choices import DEFAULT_EXACT_CAP
-from pytest_qametrics.samples.columns import ColumnEntry
-from pytest_qametrics.samples.itemstore import ItemStore, SeriesKey
+from pytest_qametrics.samples.columns import ColumnEntry, ColumnSeries
+from pytest_qametrics.samples.itemstore import (
+    ItemStore,
+    LatencySeries,
+    SeriesKey,
+    entry_to_wire,
+    float_bytes,
+)
 from pytest_qametrics.samples.text import safe_text
 from pytest_qametrics.slo.spec import SloSpec
 
@@ -127,8 +133,26 @@ def local_record(
     a payload from another process needs checked, are taken as they are.
     """
     duration = None if call_duration is None else float(call_duration)
-    series = tuple(_series(entry) for entry in store.to_wire(cap))
+    series = tuple(_local_series(key, s, cap) for key, s in store.series.items() if len(s))
     return ItemRecord(nodeid, groups, specs, outcome, duration, series)
+
+
+def _local_series(
+    key: SeriesKey, series: LatencySeries | ColumnSeries, cap: int
+) -> SeriesEntry | ColumnEntry:
+    """:func:`_series` of the series' wire entry; a latency series within the cap (the common
+    case) is read straight from its arrays, with the same copies and conversions."""
+    if not isinstance(series, LatencySeries) or len(series) > cap:
+        return _series(entry_to_wire(key, series, cap))
+    tracker, name, tags = key
+    samples, _ = _decoders()
+    errors = series.errors
+    return SeriesEntry(
+        key=(str(tracker), str(name), tags),
+        ok=samples(float_bytes(series.ok)),
+        fail=samples(float_bytes(series.fail)),
+        errors={str(k): int(v) for k, v in errors.items()} if errors else {},
+    )
 
 
 #: marshal's format 4, which every Python 3 since 3.4 reads (a worker may run another Python).
