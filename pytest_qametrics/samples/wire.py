@@ -163,8 +163,9 @@ def pack_payload(payload: dict[str, Any]) -> bytes:
     """``payload`` (which :func:`travel_problem` passed) as one bytes object for the trip.
 
     execnet sends bytes in one piece, where it would walk, tag and rebuild every key and value
-    of the dict in pure Python: for a one-sample test about 16 us to send and 29 us to receive,
-    against about 1 and 3 us this way. :func:`decode_item` unpacks it.
+    of the dict in pure Python: for a one-sample test 17-22 us to send and 19-27 us to receive,
+    against about 1 and 2 us this way (``benchmarks/bench_per_test.py``). :func:`decode_item`
+    unpacks it.
     """
     return marshal.dumps(payload, _PACK_FORMAT)
 

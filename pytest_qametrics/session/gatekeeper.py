@@ -123,7 +123,7 @@ class Gatekeeper:
         #: Early stopping and cost budgets (set where the plugin is configured).
         self.stopper: StopWatcher | None = None
         self.partial = ""
-        #: Whether numpy was imported for the workers' payloads (once, on the first).
+        #: Whether numpy was imported for the workers' payloads (once, before the first).
         self.numpy_ready = False
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -157,10 +157,11 @@ class Gatekeeper:
             if declared is not None:
                 specs = self.declarations.read(declared, report.nodeid, worker, source)
                 self.collector.declare(report.nodeid, specs)
+            carries = payload is not None or shared is not None
+            if carries and worker is not None and not self.numpy_ready:
+                self.numpy_ready = True
+                import_numpy_without_blas_threads()
             if payload is not None:
-                if worker is not None and not self.numpy_ready:
-                    self.numpy_ready = True
-                    import_numpy_without_blas_threads()
                 record = _record(payload, source, self.declarations.running(report.nodeid, worker))
                 self.collector.add_record(record, worker)
                 if self.stopper is not None:
