@@ -37,6 +37,7 @@ from typing import Any
 
 import execnet.gateway_base as gateway_base
 import pytest
+from bench_suite_overhead import CONFTEST, PYTEST_INI, RECORDING_MODULE
 
 from pytest_qametrics.samples.itemstore import ItemStore
 from pytest_qametrics.samples.wire import decode_item, encode_item, pack_payload, travel_problem
@@ -102,43 +103,8 @@ def measure_trip(rounds: int, iterations: int) -> dict[str, float]:
 
 # --- 2. the whole per-test cost -------------------------------------------------------------------
 
-PYTEST_INI = """\
-[pytest]
-markers =
-    slo(**thresholds): registered here so that the run without pytest-qametrics accepts it
-"""
-
-CONFTEST = '''\
-"""Without pytest-qametrics (-p no:qametrics), stand in for its latency_tracker fixture."""
-
-import pytest
-
-
-class _NoTracker:
-    def record(self, operation, seconds, **kwargs):
-        pass
-
-
-class _Fallback:
-    @pytest.fixture
-    def latency_tracker(self):
-        return _NoTracker()
-
-
-def pytest_configure(config):
-    if not config.pluginmanager.hasplugin("qametrics"):
-        config.pluginmanager.register(_Fallback(), "qametrics-fallback")
-'''
-
-SUITE = """\
-import pytest
-
-
-@pytest.mark.slo(p95=1.0)
-@pytest.mark.parametrize("case", range({count}))
-def test_op(latency_tracker, case):
-    latency_tracker.record("op", 0.001)
-"""
+# the suite of bench_suite_overhead.py's recording rows, with its stand-in fixture
+SUITE = RECORDING_MODULE
 
 #: name -> extra pytest arguments
 VARIANTS: dict[str, tuple[str, ...]] = {
